@@ -1,0 +1,52 @@
+# Thin wrappers over the tools. `make lab` builds and configures the local lab; `make test`
+# runs every check CI runs. Both install what they need on a fresh Debian machine (as root).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+HOSTS ?= 3
+BIN := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+export ANSIBLE_CONFIG := $(abspath ansible.cfg)
+
+.PHONY: help venv engine lab lab-down lint unit molecule test clean
+
+help:
+	@echo "make lab [HOSTS=3]   start lab Docker hosts and configure their storage"
+	@echo "make lab-down        remove the lab hosts, their loop devices and volumes"
+	@echo "make test            lint, unit tests and the molecule scenarios"
+	@echo "make lint | unit | molecule   one stage of make test"
+	@echo "make clean           remove the venv and caches"
+
+$(BIN)/.installed: requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+venv: $(BIN)/.installed
+
+engine:
+	@scripts/ensure-tools.sh
+	@scripts/ensure-engine.sh
+
+lab: venv engine
+	@scripts/stage.sh "lab hosts ($(HOSTS))" ansible-playbook playbooks/lab.yml -e lab_count=$(HOSTS)
+	@scripts/stage.sh "site.yml" ansible-playbook playbooks/site.yml
+
+lab-down: venv
+	@scripts/stage.sh "lab down" ansible-playbook playbooks/lab.yml -e lab_state=absent
+
+lint: venv
+	@scripts/stage.sh ruff bash -c 'ruff check . && ruff format --check .'
+	@scripts/stage.sh yamllint yamllint --strict .
+	@scripts/stage.sh ansible-lint ansible-lint --profile production
+
+unit: venv
+	@scripts/stage.sh "unit tests" pytest tests/unit
+
+molecule: venv engine
+	@scripts/stage.sh "molecule" molecule test --all
+
+test: lint unit molecule
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache reports

@@ -1,0 +1,50 @@
+"""Jinja filter of the docker_storage role: merge its storage keys into daemon.json.
+
+debops-style: daemon.json is a dict merged key by key, never a string built by hand, so keys
+the role does not own (log-driver, registry-mirrors, ...) survive untouched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# daemon.json keys this role owns; every other key is left as it is.
+MANAGED_KEYS = ("storage-driver", "storage-opts", "data-root")
+
+# "graph" is the pre-17.05 name of "data-root": both at once make dockerd refuse to start,
+# so the role replaces it rather than leaving a second, conflicting data root behind.
+REPLACED_KEYS = ("graph",)
+
+
+def daemon_config(
+    existing: dict[str, Any] | None,
+    driver: str,
+    opts: list[str],
+    data_root: str,
+) -> dict[str, Any]:
+    """Return ``existing`` with the storage keys set; keys the role does not own survive.
+
+    An empty ``opts`` removes ``storage-opts``: the role owns the key, and an empty list
+    would only say the same thing less clearly.
+    """
+    if existing is None:
+        existing = {}
+    if not isinstance(existing, dict):
+        raise TypeError(f"daemon.json must hold a JSON object, not {type(existing).__name__}")
+    merged = {k: v for k, v in existing.items() if k not in REPLACED_KEYS}
+    merged["storage-driver"] = driver
+    if opts:
+        merged["storage-opts"] = list(opts)
+    else:
+        merged.pop("storage-opts", None)
+    merged["data-root"] = data_root
+    return merged
+
+
+class FilterModule:
+    """Ansible entry point."""
+
+    def filters(self) -> dict[str, Any]:
+        return {
+            "docker_storage_daemon_config": daemon_config,
+        }
