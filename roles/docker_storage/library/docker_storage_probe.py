@@ -12,9 +12,8 @@ import re
 import shlex
 import stat
 import subprocess
+import sys
 from typing import Any
-
-from ansible.module_utils.basic import AnsibleModule
 
 DOCUMENTATION = r"""
 ---
@@ -330,6 +329,13 @@ def probe(data_root: str, source: str, daemon_json: str) -> dict[str, Any]:
 
 
 def main() -> None:
+    """Ansible module entry; ``--json DATA_ROOT [SOURCE [DAEMON_JSON]]`` prints the probe."""
+    if len(sys.argv) > 1 and sys.argv[1] == "--json":
+        args = [*sys.argv[2:5], "", "/etc/docker/daemon.json"][:3]
+        print(json.dumps(probe(args[0], args[1], args[2] or "/etc/docker/daemon.json")))
+        return
+    from ansible.module_utils.basic import AnsibleModule
+
     module = AnsibleModule(
         argument_spec={
             "data_root": {"type": "str", "required": True},

@@ -1,0 +1,180 @@
+"""The docker_storage role refuses bad input and unsafe changes before touching the host,
+and rolls daemon.json back when Docker does not come back.
+
+Each case runs the role with ansible-playbook against one converged molecule instance and
+checks three things: it failed, its message names the variable to fix, and the host is as it
+was (daemon.json byte-identical, Docker not restarted).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAYBOOK = Path(__file__).with_name("apply_storage.yml")
+
+pytestmark = pytest.mark.role
+
+
+def run_role(host: Any, request: pytest.FixtureRequest, **extra: Any) -> tuple[int, str]:
+    """ansible-playbook with the role on this host; returns rc and the whole output."""
+    inventory = request.config.getoption("ansible_inventory")
+    target = host.ansible.get_variables()["inventory_hostname"]
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_CALLBACK_RESULT_FORMAT="json",
+    )
+    proc = subprocess.run(
+        [
+            "ansible-playbook",
+            str(PLAYBOOK),
+            "-i",
+            inventory,
+            "-e",
+            json.dumps({"layerwise_target": target, **extra}),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=600,
+    )
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def host_state(host: Any) -> tuple[str, str]:
+    """daemon.json's hash and when docker.service last started."""
+    digest = host.check_output("sha256sum /etc/docker/daemon.json").split()[0]
+    started = host.check_output(
+        "systemctl show --property ActiveEnterTimestampMonotonic docker.service"
+    )
+    return digest, started
+
+
+@pytest.fixture
+def unchanged(host: Any) -> Iterator[None]:
+    """Asserts after the test that daemon.json and the running Docker were left alone."""
+    before = host_state(host)
+    yield
+    assert host_state(host) == before, "the role changed the host although it refused"
+    assert host.service("docker").is_running
+
+
+@pytest.fixture
+def signed_device(host: Any) -> Iterator[str]:
+    """A real block device (loop) that carries an ext4 filesystem."""
+    image = "/var/lib/layerwise/test-signed.img"
+    host.check_output("truncate --size 64M %s && mkfs.ext4 -q -F %s", image, image)
+    device = host.check_output("losetup --find --show %s", image)
+    yield device
+    host.run("losetup --detach %s", device)
+    host.run("rm -f %s", image)
+
+
+@pytest.fixture
+def flag_in_unit(host: Any) -> Iterator[None]:
+    """A drop-in that sets the storage driver on dockerd's command line."""
+    dropin = "/etc/systemd/system/docker.service.d/50-test-flag.conf"
+    host.check_output(
+        "printf '[Service]\\nExecStart=\\nExecStart=/usr/sbin/dockerd -H fd:// "
+        "--storage-driver=overlay2\\n' > %s && systemctl daemon-reload",
+        dropin,
+    )
+    yield
+    host.check_output("rm -f %s && systemctl daemon-reload", dropin)
+
+
+BAD_INPUT = [
+    pytest.param(
+        {"docker_storage_device": "/dev/layerwise-missing", "docker_storage_loop_file": ""},
+        "docker_storage_device '/dev/layerwise-missing' does not exist",
+        id="device-missing",
+    ),
+    pytest.param(
+        {"docker_storage_driver": "overlay3"},
+        "docker_storage_driver",
+        id="unknown-driver",
+    ),
+    pytest.param(
+        {"docker_storage_fstype": "ext4", "docker_storage_opts": ["overlay2.size=1G"]},
+        "docker_storage_fstype is 'ext4'",
+        id="overlay2-size-on-ext4",
+    ),
+    pytest.param(
+        {"docker_storage_loop_size": "lots"},
+        "docker_storage_loop_size must be a size",
+        id="loop-size-not-a-size",
+    ),
+    pytest.param(
+        {"docker_storage_data_root": "var/lib/docker"},
+        "docker_storage_data_root must be an absolute path",
+        id="relative-data-root",
+    ),
+]
+
+
+@pytest.mark.usefixtures("unchanged")
+@pytest.mark.parametrize(("extra", "message"), BAD_INPUT)
+def test_bad_input_fails_before_any_change(
+    host: Any, request: pytest.FixtureRequest, extra: dict[str, Any], message: str
+) -> None:
+    rc, out = run_role(host, request, **extra)
+    assert rc != 0
+    assert message in out
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_device_with_a_filesystem_is_not_formatted(
+    host: Any, request: pytest.FixtureRequest, signed_device: str
+) -> None:
+    rc, out = run_role(
+        host,
+        request,
+        docker_storage_device=signed_device,
+        docker_storage_loop_file="",
+        docker_storage_fstype="xfs",
+    )
+    assert rc != 0
+    assert f"docker_storage_device '{signed_device}' already carries a ext4 filesystem" in out
+    assert "docker_storage_force_format: true" in out
+    assert host.check_output("blkid -p -o value -s TYPE %s", signed_device) == "ext4"
+
+
+@pytest.mark.usefixtures("unchanged", "flag_in_unit")
+def test_storage_flag_on_dockerd_is_refused(host: Any, request: pytest.FixtureRequest) -> None:
+    rc, out = run_role(host, request)
+    assert rc != 0
+    assert "--storage-driver=overlay2" in out
+    assert "Remove the flag" in out
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_overlay2_size_needs_xfs_quota_in_the_kernel(
+    host: Any, request: pytest.FixtureRequest
+) -> None:
+    if host.file("/proc/fs/xfs/xqmstat").exists:
+        pytest.skip("this kernel has XFS quota support, so the role would not refuse")
+    rc, out = run_role(host, request, docker_storage_opts=["overlay2.size=1G"])
+    assert rc != 0
+    assert "kernel XFS quota not supported" in out
+
+
+def test_failed_restart_rolls_daemon_json_back(host: Any, request: pytest.FixtureRequest) -> None:
+    """An option dockerd rejects at start: the role restores daemon.json and Docker."""
+    digest_before, _ = host_state(host)
+    rc, out = run_role(host, request, docker_storage_opts=["overlay2.bogus_option=1"])
+    assert rc != 0
+    assert "The previous daemon.json was restored and Docker is running again" in out
+    assert "bogus_option" in out.split("dockerd said:", 1)[1]
+    assert host_state(host)[0] == digest_before
+    assert host.service("docker").is_running
+    assert host.check_output("docker info --format '{{.Driver}}'") == "overlay2"
