@@ -1,0 +1,33 @@
+"""The per-host storage summary printed at the end of site.yml."""
+
+from __future__ import annotations
+
+from .conftest import load
+
+summary = load("playbooks/filter_plugins/layerwise_summary.py").storage_summary
+
+
+def test_one_aligned_line_per_host_under_a_header() -> None:
+    hosts = [
+        {
+            "inventory_hostname": "lab-2",
+            "docker_storage_facts": {
+                "engine_version": "20.10.24",
+                "driver": "overlay2",
+                "backing_filesystem": "extfs",
+                "d_type": True,
+                "data_root": "/var/lib/docker",
+                "device": "/dev/loop1",
+                "backing_file": "/var/lib/layerwise/docker.img",
+            },
+        },
+        {"inventory_hostname": "lab-1", "docker_storage_facts": {"d_type": "False"}},
+    ]
+    header, first, second = summary(hosts)
+    assert header.startswith("host")
+    assert first.startswith("lab-1 ")
+    assert second.startswith("lab-2 ")
+    assert second.endswith("/dev/loop1 (/var/lib/layerwise/docker.img)")
+    assert first.split()[4] == "false"
+    # columns line up: "driver" in the header starts where each host's driver does
+    assert second.index("overlay2") == header.index("driver")
