@@ -41,12 +41,18 @@ lint: venv
 	@scripts/stage.sh ansible-lint ansible-lint --profile production
 
 unit: venv
-	@scripts/stage.sh "unit tests" pytest tests/unit
+	@scripts/stage.sh "unit tests" pytest tests/unit --junitxml=reports/junit-unit.xml
 
 molecule: venv engine
 	@scripts/stage.sh "molecule" molecule test --all
 
-test: lint unit molecule
+# The molecule scenarios write reports/junit-infra.xml and reports/junit-role.xml.
+REPORTS := reports/junit-unit.xml reports/junit-infra.xml reports/junit-role.xml
+
+test:
+	@rm -f $(REPORTS)
+	@$(MAKE) --no-print-directory lint unit molecule
+	@scripts/junit_totals.py $(REPORTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache reports
