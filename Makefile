@@ -46,8 +46,9 @@ unit: venv
 molecule: venv engine
 	@scripts/stage.sh "molecule" molecule test --all
 
-# The molecule scenarios write reports/junit-infra.xml and reports/junit-role.xml.
-REPORTS := reports/junit-unit.xml reports/junit-infra.xml reports/junit-role.xml
+# Each molecule scenario's verify writes reports/junit-{infra,role}-<scenario>.xml.
+SCENARIOS := default trixie
+REPORTS := reports/junit-unit.xml $(foreach s,$(SCENARIOS),reports/junit-infra-$(s).xml reports/junit-role-$(s).xml)
 
 test:
 	@rm -f $(REPORTS)
