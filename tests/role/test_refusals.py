@@ -178,3 +178,23 @@ def test_failed_restart_rolls_daemon_json_back(host: Any, request: pytest.Fixtur
     assert host_state(host)[0] == digest_before
     assert host.service("docker").is_running
     assert host.check_output("docker info --format '{{.Driver}}'") == "overlay2"
+
+
+@pytest.fixture
+def an_image(host: Any) -> Iterator[str]:
+    """An image in the host's Docker (imported from an empty tar: no registry needed)."""
+    name = "layerwise/test-empty:latest"
+    host.check_output("tar -cf - -T /dev/null | docker import - %s", name)
+    yield name
+    host.run("docker image rm %s", name)
+
+
+@pytest.mark.usefixtures("unchanged", "an_image")
+def test_new_data_root_that_would_hide_images_is_refused(
+    host: Any, request: pytest.FixtureRequest
+) -> None:
+    rc, out = run_role(host, request, docker_storage_data_root="/srv/docker")
+    assert rc != 0
+    assert "would hide them" in out
+    assert "docker_storage_allow_data_root_change: true" in out
+    assert not host.file("/srv/docker").exists
