@@ -47,7 +47,7 @@ molecule: venv engine
 	@scripts/stage.sh "molecule" molecule test --all
 
 # Each molecule scenario's verify writes reports/junit-{infra,role}-<scenario>.xml.
-SCENARIOS := default trixie
+SCENARIOS := $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml))
 REPORTS := reports/junit-unit.xml $(foreach s,$(SCENARIOS),reports/junit-infra-$(s).xml reports/junit-role-$(s).xml)
 
 test:

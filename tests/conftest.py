@@ -16,6 +16,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = ROOT / "roles/docker_storage/library/docker_storage_probe.py"
 ROLE_DEFAULTS = ROOT / "roles/docker_storage/defaults/main.yml"
+ROLE_VARS = ROOT / "roles/docker_storage/vars/main.yml"
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +33,15 @@ def expected(host_vars: dict[str, Any]) -> dict[str, Any]:
     wanted["docker_storage_source"] = (
         wanted["docker_storage_device"] or wanted["docker_storage_loop_file"]
     )
+    # what docker info calls the filesystem, from the role's own table (xfs -> xfs, ext4 -> extfs)
+    names = yaml.safe_load(ROLE_VARS.read_text())["docker_storage_backing_fs_names"]
+    wanted["backing_filesystem"] = names[wanted["docker_storage_fstype"]]
     return wanted
 
 
-def read_storage(host: Any, expected: dict[str, Any]) -> dict[str, Any]:
-    """One remote command: the probe's JSON snapshot of the host's storage."""
+@pytest.fixture(scope="module")
+def storage(host: Any, expected: dict[str, Any]) -> dict[str, Any]:
+    """The host's storage snapshot, read once per host in one remote command."""
     out = host.check_output(
         "python3 -c %s --json %s %s %s",
         PROBE.read_text(),
@@ -45,9 +50,3 @@ def read_storage(host: Any, expected: dict[str, Any]) -> dict[str, Any]:
         expected["docker_storage_daemon_json"],
     )
     return dict(json.loads(out))
-
-
-@pytest.fixture(scope="module")
-def storage(host: Any, expected: dict[str, Any]) -> dict[str, Any]:
-    """The host's storage snapshot, read once per host."""
-    return read_storage(host, expected)

@@ -6,8 +6,6 @@ from typing import Any
 
 import pytest
 
-BACKING_FS_NAMES = {"xfs": "xfs", "ext4": "extfs"}
-
 
 def test_data_root_is_its_own_mount(storage: dict[str, Any], expected: dict[str, Any]) -> None:
     mount = storage["mount"]
@@ -84,7 +82,7 @@ def test_docker_reports_the_configured_storage(
     docker = storage["docker"]
     assert docker["answers"], docker["error"]
     assert docker["driver"] == expected["docker_storage_driver"]
-    assert docker["backing_filesystem"] == BACKING_FS_NAMES[expected["docker_storage_fstype"]]
+    assert docker["backing_filesystem"] == expected["backing_filesystem"]
     assert docker["root_dir"] == expected["docker_storage_data_root"]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,32 +23,33 @@ PLAYBOOK = Path(__file__).with_name("apply_storage.yml")
 pytestmark = pytest.mark.role
 
 
-def run_role(host: Any, request: pytest.FixtureRequest, **extra: Any) -> tuple[int, str]:
-    """ansible-playbook with the role on this host; returns rc and the whole output."""
+RunRole = Callable[..., tuple[int, str]]
+
+
+@pytest.fixture
+def run_role(host_vars: dict[str, Any], request: pytest.FixtureRequest) -> RunRole:
+    """``run_role(**extra_vars)``: ansible-playbook with the role on this host -> (rc, output)."""
     inventory = request.config.getoption("ansible_inventory")
-    target = host.ansible.get_variables()["inventory_hostname"]
     env = dict(
         os.environ,
         ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_CALLBACK_RESULT_FORMAT="json",
     )
-    proc = subprocess.run(
-        [
-            "ansible-playbook",
-            str(PLAYBOOK),
-            "-i",
-            inventory,
-            "-e",
-            json.dumps({"layerwise_target": target, **extra}),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=600,
-    )
-    return proc.returncode, proc.stdout + proc.stderr
+
+    def run(**extra: Any) -> tuple[int, str]:
+        extra_vars = {"layerwise_target": host_vars["inventory_hostname"], **extra}
+        proc = subprocess.run(
+            ["ansible-playbook", str(PLAYBOOK), "-i", inventory, "-e", json.dumps(extra_vars)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            timeout=600,
+        )
+        return proc.returncode, proc.stdout + proc.stderr
+
+    return run
 
 
 def host_state(host: Any) -> tuple[str, str]:
@@ -125,20 +126,18 @@ BAD_INPUT = [
 @pytest.mark.usefixtures("unchanged")
 @pytest.mark.parametrize(("extra", "message"), BAD_INPUT)
 def test_bad_input_fails_before_any_change(
-    host: Any, request: pytest.FixtureRequest, extra: dict[str, Any], message: str
+    run_role: RunRole, extra: dict[str, Any], message: str
 ) -> None:
-    rc, out = run_role(host, request, **extra)
+    rc, out = run_role(**extra)
     assert rc != 0
     assert message in out
 
 
 @pytest.mark.usefixtures("unchanged")
 def test_device_with_a_filesystem_is_not_formatted(
-    host: Any, request: pytest.FixtureRequest, signed_device: str
+    host: Any, run_role: RunRole, signed_device: str
 ) -> None:
     rc, out = run_role(
-        host,
-        request,
         docker_storage_device=signed_device,
         docker_storage_loop_file="",
         docker_storage_fstype="xfs",
@@ -150,28 +149,26 @@ def test_device_with_a_filesystem_is_not_formatted(
 
 
 @pytest.mark.usefixtures("unchanged", "flag_in_unit")
-def test_storage_flag_on_dockerd_is_refused(host: Any, request: pytest.FixtureRequest) -> None:
-    rc, out = run_role(host, request)
+def test_storage_flag_on_dockerd_is_refused(run_role: RunRole) -> None:
+    rc, out = run_role()
     assert rc != 0
     assert "--storage-driver=overlay2" in out
     assert "Remove the flag" in out
 
 
 @pytest.mark.usefixtures("unchanged")
-def test_overlay2_size_needs_xfs_quota_in_the_kernel(
-    host: Any, request: pytest.FixtureRequest
-) -> None:
+def test_overlay2_size_needs_xfs_quota_in_the_kernel(host: Any, run_role: RunRole) -> None:
     if host.file("/proc/fs/xfs/xqmstat").exists:
         pytest.skip("this kernel has XFS quota support, so the role would not refuse")
-    rc, out = run_role(host, request, docker_storage_opts=["overlay2.size=1G"])
+    rc, out = run_role(docker_storage_opts=["overlay2.size=1G"])
     assert rc != 0
     assert "kernel XFS quota not supported" in out
 
 
-def test_failed_restart_rolls_daemon_json_back(host: Any, request: pytest.FixtureRequest) -> None:
+def test_failed_restart_rolls_daemon_json_back(host: Any, run_role: RunRole) -> None:
     """An option dockerd rejects at start: the role restores daemon.json and Docker."""
     digest_before, _ = host_state(host)
-    rc, out = run_role(host, request, docker_storage_opts=["overlay2.bogus_option=1"])
+    rc, out = run_role(docker_storage_opts=["overlay2.bogus_option=1"])
     assert rc != 0
     assert "The previous daemon.json was restored and Docker is running again" in out
     assert "bogus_option" in out.split("dockerd said:", 1)[1]
@@ -190,10 +187,8 @@ def an_image(host: Any) -> Iterator[str]:
 
 
 @pytest.mark.usefixtures("unchanged", "an_image")
-def test_new_data_root_that_would_hide_images_is_refused(
-    host: Any, request: pytest.FixtureRequest
-) -> None:
-    rc, out = run_role(host, request, docker_storage_data_root="/srv/docker")
+def test_new_data_root_that_would_hide_images_is_refused(host: Any, run_role: RunRole) -> None:
+    rc, out = run_role(docker_storage_data_root="/srv/docker")
     assert rc != 0
     assert "would hide them" in out
     assert "docker_storage_allow_data_root_change: true" in out

@@ -77,6 +77,8 @@ STORAGE_FLAGS = {
     "-g": "data-root",
 }
 
+DAEMON_JSON = "/etc/docker/daemon.json"
+
 _ENV_REF = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 
 
@@ -331,8 +333,8 @@ def probe(data_root: str, source: str, daemon_json: str) -> dict[str, Any]:
 def main() -> None:
     """Ansible module entry; ``--json DATA_ROOT [SOURCE [DAEMON_JSON]]`` prints the probe."""
     if len(sys.argv) > 1 and sys.argv[1] == "--json":
-        args = [*sys.argv[2:5], "", "/etc/docker/daemon.json"][:3]
-        print(json.dumps(probe(args[0], args[1], args[2] or "/etc/docker/daemon.json")))
+        data_root, source, daemon_json = [*sys.argv[2:5], "", ""][:3]
+        print(json.dumps(probe(data_root, source, daemon_json or DAEMON_JSON)))
         return
     from ansible.module_utils.basic import AnsibleModule
 
@@ -340,7 +342,7 @@ def main() -> None:
         argument_spec={
             "data_root": {"type": "str", "required": True},
             "source": {"type": "str", "default": ""},
-            "daemon_json": {"type": "str", "default": "/etc/docker/daemon.json"},
+            "daemon_json": {"type": "str", "default": DAEMON_JSON},
         },
         supports_check_mode=True,
     )
