@@ -8,13 +8,15 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help venv engine lab lab-down lint unit molecule test clean
+.PHONY: help venv engine lab lab-down lab-test lint unit molecule test bench clean
 
 help:
 	@echo "make lab [HOSTS=3]   start lab Docker hosts and configure their storage"
 	@echo "make lab-down        remove the lab hosts, their loop devices and volumes"
+	@echo "make lab-test        run the host suite (tests/infra) against the lab"
 	@echo "make test            lint, unit tests and the molecule scenarios"
 	@echo "make lint | unit | molecule   one stage of make test"
+	@echo "make bench           facts module on 1,000+ layers, remote commands of the suite"
 	@echo "make clean           remove the venv and caches"
 
 $(BIN)/.installed: requirements.txt
@@ -31,6 +33,12 @@ engine:
 lab: venv engine
 	@scripts/stage.sh "lab hosts ($(HOSTS))" ansible-playbook playbooks/lab.yml -e lab_count=$(HOSTS)
 	@scripts/stage.sh "site.yml" ansible-playbook playbooks/site.yml
+	@$(MAKE) --no-print-directory lab-test
+
+# The host suite against every lab host; results in the terminal and reports/junit-infra-lab.xml.
+lab-test: venv
+	@scripts/stage.sh "tests/infra on the lab" pytest tests/infra --hosts='ansible://lab' \
+		-p no:cacheprovider --junitxml=reports/junit-infra-lab.xml
 
 lab-down: venv
 	@scripts/stage.sh "lab down" ansible-playbook playbooks/lab.yml -e lab_state=absent
@@ -54,6 +62,9 @@ test:
 	@rm -f $(REPORTS)
 	@$(MAKE) --no-print-directory lint unit molecule
 	@scripts/junit_totals.py $(REPORTS)
+
+bench: lab
+	@scripts/stage.sh "bench" scripts/bench.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache reports

@@ -1,20 +1,27 @@
 """Fixtures shared by the host suites (tests/infra, tests/role).
 
-A host's storage state is read once per host with the docker_storage role's own probe (the
-same code the role decides and verifies with), sent over as one ``python3 -c`` command.
+A host's storage state is read with the overlay2_facts module (the same code the roles decide
+and verify with), sent over as one ``python3 -c`` command: once per host for the whole run,
+and again only where a test acts and looks at the result. The run ends with the number of
+remote commands each host got.
 """
 
 from __future__ import annotations
 
+import collections
 import json
+import os
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
+import testinfra.host
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-PROBE = ROOT / "roles/docker_storage/library/docker_storage_probe.py"
+FACTS_MODULE = ROOT / "library/overlay2_facts.py"
+sys.path.insert(0, str(ROOT / "module_utils"))
 ROLE_DEFAULTS = ROOT / "roles/docker_storage/defaults/main.yml"
 ROLE_VARS = ROOT / "roles/docker_storage/vars/main.yml"
 
@@ -39,14 +46,66 @@ def expected(host_vars: dict[str, Any]) -> dict[str, Any]:
     return wanted
 
 
+Facts = Callable[..., dict[str, Any]]
+COMMANDS: collections.Counter[str] = collections.Counter()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Count every remote command testinfra runs, per host.
+
+    The ansible backend hands a command on to an inner host (e.g. docker://); only the
+    outermost call counts.
+    """
+    run = testinfra.host.Host.run
+    depth = [0]
+
+    def counted(self: testinfra.host.Host, command: str, *args: str, **kwargs: Any) -> Any:
+        if depth[0] == 0:
+            COMMANDS[self.backend.get_hostname()] += 1
+        depth[0] += 1
+        try:
+            return run(self, command, *args, **kwargs)
+        finally:
+            depth[0] -= 1
+
+    testinfra.host.Host.run = counted  # type: ignore[method-assign]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not COMMANDS:
+        return
+    counts = ", ".join(f"{name} {count}" for name, count in sorted(COMMANDS.items()))
+    terminalreporter.write_line(f"remote commands per host: {counts}")
+    if os.environ.get("LAYERWISE_COMMAND_COUNTS"):
+        Path(os.environ["LAYERWISE_COMMAND_COUNTS"]).write_text(json.dumps(dict(COMMANDS)))
+
+
 @pytest.fixture(scope="module")
-def storage(host: Any, expected: dict[str, Any]) -> dict[str, Any]:
-    """The host's storage snapshot, read once per host in one remote command."""
-    out = host.check_output(
-        "python3 -c %s --json %s %s %s",
-        PROBE.read_text(),
-        expected["docker_storage_data_root"],
-        expected["docker_storage_source"],
-        expected["docker_storage_daemon_json"],
-    )
-    return dict(json.loads(out))
+def facts(host: Any, expected: dict[str, Any]) -> Facts:
+    """Read the host's storage state now: ``facts(files=[...], digests=[...])``."""
+
+    def read(**params: Any) -> dict[str, Any]:
+        wanted = {
+            "data_root": expected["docker_storage_data_root"],
+            "source": expected["docker_storage_source"],
+            "daemon_json": expected["docker_storage_daemon_json"],
+            **params,
+        }
+        out = host.check_output(
+            "python3 -c %s --params %s", FACTS_MODULE.read_text(), json.dumps(wanted)
+        )
+        return dict(json.loads(out))
+
+    return read
+
+
+_SNAPSHOTS: dict[str, dict[str, Any]] = {}
+
+
+@pytest.fixture(scope="module")
+def storage(host: Any, facts: Facts) -> dict[str, Any]:
+    """The host's storage snapshot, read once per host for the whole run."""
+    name = host.backend.get_hostname()
+    if name not in _SNAPSHOTS:
+        _SNAPSHOTS[name] = facts()
+    return _SNAPSHOTS[name]

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# make bench: the remote commands the host suite sends, with the lab's own layers and with
+# 1,000+ more, and the overlay2_facts module's run time and memory on 1,000+ layers.
+# Needs a lab (make lab); BENCH_HOST picks the host (default: the first lab host).
+set -euo pipefail
+host=${BENCH_HOST:-$(ansible lab --list-hosts | sed -n '2{s/^ *//;p}')}
+mkdir -p reports
+
+suite() {  # run the host suite, keep its per-host remote command count in reports/
+  LAYERWISE_COMMAND_COUNTS="reports/bench-commands-$1.json" \
+    pytest tests/infra --hosts="ansible://$host" -p no:cacheprovider -q | tail -3
+}
+
+layers() {
+  docker exec "$host" sh -c 'ls /var/lib/docker/overlay2 | grep -vcx l'
+}
+
+echo "==> bench host $host: the suite on the lab's layers"
+before=$(layers)
+suite lab
+echo "==> loading 1,000+ layers and timing the module"
+ansible-playbook playbooks/bench.yml -e bench_host="$host"
+loaded=$(layers)
+echo "==> the suite again, on $loaded layer dirs"
+suite loaded
+ansible-playbook playbooks/bench.yml -e bench_host="$host" -e bench_state=absent >/dev/null
+after=$(layers)
+
+python3 - "$host" "$before" "$loaded" "$after" <<'PY'
+import json, sys
+host, before, loaded, after = sys.argv[1:]
+counts = [json.load(open(f"reports/bench-commands-{n}.json")).get(host) for n in ("lab", "loaded")]
+facts = json.load(open("reports/bench-facts.json"))
+wall, mod = facts["wall_s"], facts["module_s"]
+print(f"""
+bench on {host}
+  remote commands, whole host suite: {counts[0]} with {before} layer dirs, {counts[1]} with {loaded}
+  overlay2_facts on {facts['layer_dirs']} layer dirs, {facts['runs']} runs:
+    wall (python3 start included): median {wall['median']:.3f} s, min {wall['min']:.3f} s, max {wall['max']:.3f} s
+    inside the module:             median {mod['median']:.3f} s
+    peak RSS {facts['peak_rss_mb']:.1f} MB, snapshot {facts['snapshot_kb']:.0f} KB of JSON
+  docker load of the bench images: {facts['load']}
+  layer dirs after removing the bench images: {after} (before: {before})""")
+PY

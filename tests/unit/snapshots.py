@@ -1,0 +1,102 @@
+"""Synthetic overlay2_facts snapshots, shaped like the real ones, for checks and reports.
+
+``healthy()`` is a host with one two-layer image and one running container from it, laid out
+as Docker lays it out (see ../shared/DESIGN.md, overlay2 on disk). Tests break one thing.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from typing import Any
+
+HOME = "/var/lib/docker/overlay2"
+BASE, TOP, CONTAINER = "b" * 64, "c" * 64, "f" * 64
+INIT = f"{CONTAINER}-init"
+CID = "9" * 64
+DIFFS = ["sha256:" + "1" * 64, "sha256:" + "2" * 64]
+LINKS = {BASE: "BASELINKAAAAAAAAAAAAAAAAAA", TOP: "TOPLINKAAAAAAAAAAAAAAAAAAA"}
+LINKS.update({INIT: "INITLINKAAAAAAAAAAAAAAAAA", CONTAINER: "CONTLINKAAAAAAAAAAAAAAAAA"})
+
+
+def chain(parent: str, diff: str) -> str:
+    return "sha256:" + hashlib.sha256(f"{parent} {diff}".encode()).hexdigest()
+
+
+TOP_CHAIN = chain(DIFFS[0], DIFFS[1])
+
+
+def parts(*names: str) -> dict[str, dict[str, Any]]:
+    kinds = {"diff": "dir", "work": "dir", "merged": "dir"}
+    return {n: {"type": kinds.get(n, "file"), "mode": 0o755} for n in names}
+
+
+def layer(name: str, lower: list[str], *extra: str) -> dict[str, Any]:
+    names = ("diff", "link", "lower", "work") if lower else ("diff", "link")
+    return {
+        "mode": 0o710,
+        "parts": parts(*names, *extra),
+        "link": LINKS[name],
+        "lower": [f"l/{LINKS[n]}" for n in lower],
+    }
+
+
+def healthy() -> dict[str, Any]:
+    """A host with image ``app`` (base + one layer) and container ``web`` running from it."""
+    lower = [f"{HOME}/{d}/diff" for d in (INIT, TOP, BASE)]
+    snap = {
+        "docker": {
+            "answers": True,
+            "driver": "overlay2",
+            "d_type": True,
+            "backing_filesystem": "xfs",
+        },
+        "overlay2": {
+            "home": HOME,
+            "exists": True,
+            "mode": 0o710,
+            "links_mode": 0o700,
+            "layers": {
+                BASE: layer(BASE, [], "committed"),
+                TOP: layer(TOP, [BASE], "committed"),
+                INIT: layer(INIT, [TOP, BASE], "committed"),
+                CONTAINER: layer(CONTAINER, [INIT, TOP, BASE], "merged"),
+            },
+            "links": {lid: f"../{name}/diff" for name, lid in LINKS.items()},
+            "other": {},
+        },
+        "layerdb": {
+            "layers": {
+                DIFFS[0]: {"cache_id": BASE, "diff": DIFFS[0], "size": "100"},
+                TOP_CHAIN: {"cache_id": TOP, "diff": DIFFS[1], "parent": DIFFS[0]},
+            },
+            "mounts": {CID: {"mount_id": CONTAINER, "init_id": INIT, "parent": TOP_CHAIN}},
+        },
+        "images": [{"id": "sha256:" + "a" * 64, "tags": ["app:latest"], "diff_ids": DIFFS}],
+        "containers": [
+            {
+                "id": CID,
+                "name": "web",
+                "image": "sha256:" + "a" * 64,
+                "running": True,
+                "graph_driver": {
+                    "name": "overlay2",
+                    "data": {
+                        "LowerDir": ":".join(lower),
+                        "UpperDir": f"{HOME}/{CONTAINER}/diff",
+                        "WorkDir": f"{HOME}/{CONTAINER}/work",
+                        "MergedDir": f"{HOME}/{CONTAINER}/merged",
+                    },
+                },
+            }
+        ],
+        "overlay_mounts": [
+            {
+                "mount_point": f"{HOME}/{CONTAINER}/merged",
+                "lowerdir": [f"{HOME}/l/{LINKS[d]}" for d in (INIT, TOP, BASE)],
+                "upperdir": f"{HOME}/{CONTAINER}/diff",
+                "workdir": f"{HOME}/{CONTAINER}/work",
+            }
+        ],
+    }
+    return copy.deepcopy(snap)

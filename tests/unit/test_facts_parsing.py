@@ -1,0 +1,172 @@
+"""Pure parsing in overlay2_facts: unit files, env files, engine info, xfs_info, mountinfo."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import load
+
+facts = load("library/overlay2_facts.py")
+
+DEBIAN_UNIT = """\
+# /lib/systemd/system/docker.service
+[Service]
+EnvironmentFile=-/etc/default/docker
+ExecStart=/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS
+"""
+
+
+def test_plain_unit_has_no_conflicts() -> None:
+    assert facts.flag_conflicts(DEBIAN_UNIT, "") == []
+
+
+def test_flag_in_environment_file_is_found_and_attributed() -> None:
+    env = '# Docker options\nDOCKER_OPTS="--storage-driver=devicemapper --dns 8.8.8.8"\n'
+    (conflict,) = facts.flag_conflicts(DEBIAN_UNIT, env)
+    assert conflict["flag"] == "--storage-driver=devicemapper"
+    assert conflict["key"] == "storage-driver"
+    assert conflict["via"] == "$DOCKER_OPTS"
+
+
+def test_dropin_replacing_execstart_is_what_counts() -> None:
+    unit = (
+        DEBIAN_UNIT
+        + "\n# /etc/systemd/system/docker.service.d/override.conf\n[Service]\nExecStart=\n"
+        + "ExecStart=/usr/bin/dockerd -H fd:// \\\n  --data-root /srv/docker -s overlay2\n"
+    )
+    found = facts.flag_conflicts(unit, 'DOCKER_OPTS="--storage-opt dm.basesize=20G"')
+    assert [(c["flag"], c["key"]) for c in found] == [
+        ("--data-root", "data-root"),
+        ("-s", "storage-driver"),
+    ]
+
+
+def test_empty_execstart_resets_earlier_commands() -> None:
+    unit = "ExecStart=/usr/bin/dockerd --graph /old\nExecStart=\n"
+    assert facts.unit_exec_starts(unit) == []
+    assert facts.flag_conflicts(unit) == []
+
+
+def test_non_dockerd_commands_are_ignored() -> None:
+    unit = "ExecStart=/usr/bin/other -s overlay2\nExecStartPre=/usr/bin/dockerd -s vfs\n"
+    assert facts.flag_conflicts(unit) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "ftype"),
+    [
+        ("naming   =version 2              bsize=4096   ascii-ci=0, ftype=1\n", 1),
+        ("naming   =version 2              bsize=4096   ascii-ci=0, ftype=0\n", 0),
+        ("meta-data=/dev/loop0 isize=512\n", None),
+    ],
+)
+def test_xfs_ftype(text: str, ftype: int | None) -> None:
+    assert facts.xfs_ftype(text) == ftype
+
+
+def test_storage_info_from_docker_info() -> None:
+    info = {
+        "ServerVersion": "26.1.5+dfsg1",
+        "Driver": "overlay2",
+        "DriverStatus": [
+            ["Backing Filesystem", "extfs"],
+            ["Supports d_type", "true"],
+            ["Using metacopy", "false"],
+        ],
+        "DockerRootDir": "/var/lib/docker",
+        "Images": 3,
+        "Containers": 2,
+    }
+    found = facts.storage_info(info)
+    assert found["backing_filesystem"] == "extfs"
+    assert found["d_type"] is True
+    assert (found["images"], found["containers"]) == (3, 2)
+    assert found["engine_version"] == "26.1.5+dfsg1"
+    assert found["validate_supported"] is True
+
+
+def test_storage_info_of_nothing_has_every_key() -> None:
+    found = facts.storage_info(None)
+    assert found["driver"] == ""
+    assert found["d_type"] is None
+    assert found["images"] == 0
+    assert found["validate_supported"] is False
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [("20.10.24+dfsg1", (20, 10, 24)), ("28.2.2", (28, 2, 2)), ("23.0.0-rc.1", (23, 0, 0))],
+)
+def test_version_tuple(version: str, expected: tuple[int, ...]) -> None:
+    assert facts.version_tuple(version) == expected
+
+
+def test_blkid_export_lines() -> None:
+    out = "DEVNAME=/dev/loop3\nUUID=1234\nTYPE=ext4\nUSAGE=filesystem\n"
+    assert facts.kv_lines(out)["TYPE"] == "ext4"
+
+
+def test_daemon_json_that_is_not_an_object(tmp_path) -> None:
+    path = tmp_path / "daemon.json"
+    path.write_text('["storage-driver"]')
+    result = facts.read_daemon_json(str(path))
+    assert result["content"] is None
+    assert "not a JSON object" in result["error"]
+
+
+def test_daemon_json_that_is_not_json(tmp_path) -> None:
+    path = tmp_path / "daemon.json"
+    path.write_text("{'storage-driver': 'overlay2'}")
+    result = facts.read_daemon_json(str(path))
+    assert result["content"] is None
+    assert result["error"]
+
+
+def test_missing_daemon_json_is_an_empty_object(tmp_path) -> None:
+    result = facts.read_daemon_json(str(tmp_path / "absent.json"))
+    assert result == {"exists": False, "content": {}, "error": ""}
+
+
+HOME = "/var/lib/docker/overlay2"
+MOUNTINFO = f"""\
+25 1 259:1 / / rw,relatime shared:1 - ext4 /dev/root rw
+88 25 7:0 / /var/lib/docker rw,noatime shared:40 - xfs /dev/loop0 rw,attr2,inode64,noquota
+91 88 0:52 / {HOME}/abc/merged rw,relatime - overlay overlay \
+rw,lowerdir=/var/lib/docker/overlay2/l/INIT:/var/lib/docker/overlay2/l/BASE,\
+upperdir={HOME}/abc/diff,workdir={HOME}/abc/work
+92 88 0:53 / {HOME}/def/merged rw,relatime - overlay overlay \
+rw,lowerdir=l/INIT2:l/BASE,upperdir=def/diff,workdir=def/work
+93 25 0:60 / /mnt/with\\040space rw - tmpfs tmpfs rw
+"""
+
+
+def test_mountinfo_lines() -> None:
+    mounts = facts.parse_mountinfo(MOUNTINFO)
+    assert [m["mount_point"] for m in mounts][-1] == "/mnt/with space"
+    data_root = mounts[1]
+    assert (data_root["fstype"], data_root["source"]) == ("xfs", "/dev/loop0")
+    # per-mount options first, then the filesystem's own, without repeats
+    assert data_root["options"] == ["rw", "noatime", "attr2", "inode64", "noquota"]
+
+
+def test_overlay_mounts_under_the_driver_home_with_relative_dirs_made_absolute() -> None:
+    found = facts.overlay_mounts(facts.parse_mountinfo(MOUNTINFO), HOME)
+    assert [m["mount_point"] for m in found] == [f"{HOME}/abc/merged", f"{HOME}/def/merged"]
+    assert found[0]["lowerdir"] == [f"{HOME}/l/INIT", f"{HOME}/l/BASE"]
+    assert found[1]["lowerdir"] == [f"{HOME}/l/INIT2", f"{HOME}/l/BASE"]
+    assert (found[1]["upperdir"], found[1]["workdir"]) == (f"{HOME}/def/diff", f"{HOME}/def/work")
+
+
+@pytest.mark.parametrize(
+    ("path", "mount_point"),
+    [
+        ("/var/lib/docker", "/var/lib/docker"),
+        ("/var/lib/docker/overlay2", "/var/lib/docker"),
+        ("/var/lib/dockerx", "/"),
+        ("/srv", "/"),
+    ],
+)
+def test_mount_of_a_path_is_its_longest_prefix(path: str, mount_point: str) -> None:
+    mount = facts.mount_of(path, facts.parse_mountinfo(MOUNTINFO))
+    assert mount is not None
+    assert mount["mount_point"] == mount_point
