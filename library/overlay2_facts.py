@@ -97,6 +97,10 @@ findings:
   description: Failed checks, each with id, title, problems and remediation.
   type: list
   returned: when checks is true
+findings_message:
+  description: The findings as one readable message (empty when there are none).
+  type: str
+  returned: when checks is true
 """
 
 DAEMON_JSON = "/etc/docker/daemon.json"
@@ -771,7 +775,7 @@ def main() -> None:
         print(json.dumps(snapshot(params)))
         return
     from ansible.module_utils.basic import AnsibleModule
-    from ansible.module_utils.overlay2_checks import failed
+    from ansible.module_utils.overlay2_checks import describe, failed
 
     module = AnsibleModule(
         argument_spec={
@@ -792,6 +796,7 @@ def main() -> None:
         module.fail_json(msg=f"cannot read the storage state: {exc}")
     if module.params["checks"]:
         snap["findings"] = failed(snap)
+        snap["findings_message"] = describe(snap["findings"])
     module.exit_json(changed=False, **snap)
 
 

@@ -406,3 +406,16 @@ def image_dirs(snap: Snapshot, image: dict[str, Any]) -> list[str]:
     db = layerdb(snap)
     chains = chain_ids(image.get("diff_ids", []))
     return [db.get(chain, {}).get("cache_id", "") for chain in reversed(chains)]
+
+
+def describe(findings: list[dict[str, Any]], limit: int = 3) -> str:
+    """Findings as one readable message: id, title, the first problems, the fix."""
+    parts = []
+    for finding in findings:
+        problems = finding["problems"]
+        more = f" (and {len(problems) - limit} more)" if len(problems) > limit else ""
+        parts.append(
+            f"{finding['id']} {finding['title']}: {'; '.join(problems[:limit])}{more}."
+            f" Fix: {finding['remediation']}"
+        )
+    return " ".join(parts)

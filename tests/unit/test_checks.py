@@ -164,3 +164,14 @@ def test_buildkit_cache_dirs_are_not_orphans(buildkit: bool, failed_ids: set[str
     }
     snap["overlay2"]["links"]["CACHEAAAAAAAAAAAAAAAAAAAAA"] = f"../{name}/diff"
     assert set(failing(snap)) == failed_ids
+
+
+def test_findings_read_as_one_message_with_the_fix() -> None:
+    snap = s.healthy()
+    for n in range(5):
+        snap["overlay2"]["links"][f"GONE{n}AAAAAAAAAAAAAAAAAAAAA"] = f"../{n}/diff"
+    message = checks.describe(checks.failed(snap))
+    assert message.startswith("OVL-007 Every l/ link points to")
+    assert "(and 2 more)" in message
+    assert "Fix: Dangling l/ links" in message
+    assert checks.describe([]) == ""
