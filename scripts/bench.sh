@@ -11,8 +11,9 @@ suite() {  # run the host suite, keep its per-host remote command count in repor
     pytest tests/infra --hosts="ansible://$host" -p no:cacheprovider -q | tail -3
 }
 
-layers() {
-  docker exec "$host" sh -c 'ls /var/lib/docker/overlay2 | grep -vcx l'
+layers() {  # layer dirs in the driver home (l/ is not one)
+  docker exec "$host" find /var/lib/docker/overlay2 -mindepth 1 -maxdepth 1 -type d ! -name l |
+    wc -l
 }
 
 echo "==> bench host $host: the suite on the lab's layers"
