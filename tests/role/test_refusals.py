@@ -8,48 +8,14 @@ was (daemon.json byte-identical, Docker not restarted).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-PLAYBOOK = Path(__file__).with_name("apply_storage.yml")
+from .conftest import RunRole
 
 pytestmark = pytest.mark.role
-
-
-RunRole = Callable[..., tuple[int, str]]
-
-
-@pytest.fixture
-def run_role(host_vars: dict[str, Any], request: pytest.FixtureRequest) -> RunRole:
-    """``run_role(**extra_vars)``: ansible-playbook with the role on this host -> (rc, output)."""
-    inventory = request.config.getoption("ansible_inventory")
-    env = dict(
-        os.environ,
-        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_CALLBACK_RESULT_FORMAT="json",
-    )
-
-    def run(**extra: Any) -> tuple[int, str]:
-        extra_vars = {"layerwise_target": host_vars["inventory_hostname"], **extra}
-        proc = subprocess.run(
-            ["ansible-playbook", str(PLAYBOOK), "-i", inventory, "-e", json.dumps(extra_vars)],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-            timeout=600,
-        )
-        return proc.returncode, proc.stdout + proc.stderr
-
-    return run
 
 
 def host_state(host: Any) -> tuple[str, str]:

@@ -1,0 +1,114 @@
+"""overlay2_facts reading real directory trees laid out as Docker lays them out (no Docker)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import snapshots as s
+from .conftest import load
+
+facts = load("library/overlay2_facts.py")
+checks = load("module_utils/overlay2_checks.py")
+
+
+def write_layer(home: Path, name: str, lower: list[str], link: str = "") -> None:
+    link = link or s.LINKS[name]
+    layer = home / name
+    (layer / "diff").mkdir(parents=True)
+    (layer / "link").write_text(link)
+    if lower:
+        (layer / "lower").write_text(":".join(f"l/{s.LINKS[n]}" for n in lower))
+        (layer / "work").mkdir()
+    layer.chmod(0o710)
+    (home / "l" / link).symlink_to(f"../{name}/diff")
+
+
+def write_layerdb(image_root: Path) -> None:
+    for chain, entry in s.healthy()["layerdb"]["layers"].items():
+        path = image_root / "layerdb/sha256" / chain.split(":", 1)[1]
+        path.mkdir(parents=True)
+        (path / "cache-id").write_text(entry["cache_id"])
+        (path / "diff").write_text(entry["diff"])
+        if "parent" in entry:
+            (path / "parent").write_text(entry["parent"])
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A data root with the synthetic snapshot's two image layers, on disk."""
+    home = tmp_path / "overlay2"
+    (home / "l").mkdir(parents=True)
+    write_layer(home, s.BASE, [])
+    write_layer(home, s.TOP, [s.BASE])
+    (home / "l").chmod(0o700)
+    home.chmod(0o710)
+    write_layerdb(tmp_path / "image/overlay2")
+    return tmp_path
+
+
+def read(root: Path) -> dict[str, Any]:
+    return {
+        "docker": {"answers": True, "driver": "overlay2", "d_type": True},
+        "overlay2": facts.read_overlay2(str(root / "overlay2")),
+        "layerdb": facts.read_layerdb(str(root / "image/overlay2")),
+    }
+
+
+def test_a_tree_as_docker_lays_it_out_reads_and_passes(root: Path) -> None:
+    snap = read(root)
+    top = snap["overlay2"]["layers"][s.TOP]
+    assert set(top["parts"]) == {"diff", "link", "lower", "work"}
+    assert top["lower"] == [f"l/{s.LINKS[s.BASE]}"]
+    assert top["mode"] == 0o710
+    assert snap["overlay2"]["links"][s.LINKS[s.TOP]] == f"../{s.TOP}/diff"
+    assert snap["layerdb"]["layers"][s.TOP_CHAIN]["parent"] == s.DIFFS[0]
+    assert checks.failed(snap) == []
+
+
+def test_a_removed_diff_is_found_as_a_dangling_link_and_a_broken_layer(root: Path) -> None:
+    (root / "overlay2" / s.TOP / "diff").rmdir()
+    found = {f["id"] for f in checks.failed(read(root))}
+    assert found == {"OVL-005", "OVL-007"}
+
+
+def test_a_layer_dir_without_layerdb_entry_is_an_orphan(root: Path) -> None:
+    write_layer(root / "overlay2", "e" * 64, [], link="ORPHANAAAAAAAAAAAAAAAAAAAA")
+    assert [f["id"] for f in checks.failed(read(root))] == ["OVL-008"]
+
+
+def test_describe_path_of_file_dir_link_and_absent(tmp_path: Path) -> None:
+    (tmp_path / "file").write_bytes(b"abc")
+    (tmp_path / "link").symlink_to("file")
+    (tmp_path / "dir").mkdir()
+    described = {n: facts.describe_path(str(tmp_path / n)) for n in ("file", "link", "dir", "no")}
+    assert described["file"]["sha256"].startswith("ba7816bf")
+    assert described["file"]["size"] == 3
+    assert described["link"]["target"] == "file"
+    assert described["dir"]["opaque"] == ""
+    assert described["no"] == {"type": "absent"}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a character device (mknod) needs root")
+def test_describe_path_of_a_whiteout(tmp_path: Path) -> None:
+    os.mknod(tmp_path / "gone", stat.S_IFCHR | 0o600, os.makedev(0, 0))
+    assert facts.describe_path(str(tmp_path / "gone"))["rdev"] == [0, 0]
+
+
+def test_digest_of_a_tree_changes_with_content_and_mode_only(root: Path) -> None:
+    diff = root / "overlay2" / s.BASE / "diff"
+    (diff / "etc").mkdir()
+    (diff / "etc/hostname").write_text("a\n")
+    first = facts.digest_tree(str(diff))
+    os.utime(diff / "etc/hostname", (0, 0))
+    assert facts.digest_tree(str(diff)) == first, "a timestamp is not content"
+    (diff / "etc/hostname").write_text("b\n")
+    changed = facts.digest_tree(str(diff))
+    assert changed != first
+    (diff / "etc/hostname").chmod(0o600)
+    assert facts.digest_tree(str(diff)) != changed
+    assert facts.digest_tree(str(root / "missing")) is None
