@@ -100,3 +100,14 @@ def healthy() -> dict[str, Any]:
         ],
     }
     return copy.deepcopy(snap)
+
+
+def add_unreferenced_layer(snap: dict[str, Any], name: str, link: str) -> None:
+    """A base-shaped layer dir with its l/ link that no layerdb entry names."""
+    snap["overlay2"]["layers"][name] = {
+        "mode": 0o710,
+        "parts": parts("diff", "link"),
+        "link": link,
+        "lower": [],
+    }
+    snap["overlay2"]["links"][link] = f"../{name}/diff"

@@ -58,14 +58,7 @@ def lower_in_wrong_order(snap: Snapshot) -> None:
 
 
 def orphan_dir(snap: Snapshot) -> None:
-    name = "e" * 64
-    snap["overlay2"]["layers"][name] = {
-        "mode": 0o710,
-        "parts": s.parts("diff", "link"),
-        "link": "ORPHANAAAAAAAAAAAAAAAAAAAA",
-        "lower": [],
-    }
-    snap["overlay2"]["links"]["ORPHANAAAAAAAAAAAAAAAAAAAA"] = f"../{name}/diff"
+    s.add_unreferenced_layer(snap, "e" * 64, "ORPHANAAAAAAAAAAAAAAAAAAAA")
 
 
 def merged_left_by_removed_container(snap: Snapshot) -> None:
@@ -154,15 +147,8 @@ def test_a_snapshot_without_layers_has_nothing_to_check_but_the_driver() -> None
 def test_buildkit_cache_dirs_are_not_orphans(buildkit: bool, failed_ids: set[str]) -> None:
     """BuildKit records its cache in <root>/buildkit, not in the layer database."""
     snap = s.healthy()
-    name = "j9cv4hnpokcyfoh1uhz81hn4a"
     snap["overlay2"]["buildkit"] = buildkit
-    snap["overlay2"]["layers"][name] = {
-        "mode": 0o710,
-        "parts": s.parts("diff", "link"),
-        "link": "CACHEAAAAAAAAAAAAAAAAAAAAA",
-        "lower": [],
-    }
-    snap["overlay2"]["links"]["CACHEAAAAAAAAAAAAAAAAAAAAA"] = f"../{name}/diff"
+    s.add_unreferenced_layer(snap, "j9cv4hnpokcyfoh1uhz81hn4a", "CACHEAAAAAAAAAAAAAAAAAAAAA")
     assert set(failing(snap)) == failed_ids
 
 
