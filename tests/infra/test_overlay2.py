@@ -22,6 +22,15 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_ROLE = ROOT / "roles/sample_images"
 
 Snapshot = dict[str, Any]
+# what Docker puts in every container's -init layer, and their kinds
+INIT_FILES = {
+    ".dockerenv": "file",
+    "etc/hosts": "file",
+    "etc/hostname": "file",
+    "etc/resolv.conf": "file",
+    "dev/console": "file",
+    "etc/mtab": "symlink",
+}
 
 
 def passes(check: Callable[[Snapshot], list[str]], snap: Snapshot) -> None:
@@ -222,14 +231,21 @@ def test_copy_on_write(
         "printf '#' >> /app/app.py && rm /app/Makefile && echo new > /app/new.txt"
         " && rm -r /etc/skel && mkdir /etc/skel",
     )
-    upper = f"{home}/{container_layer(facts(), scratch)['mount_id']}/diff"
+    layer = container_layer(facts(), scratch)
+    upper = f"{home}/{layer['mount_id']}/diff"
+    init = f"{home}/{layer['init_id']}/diff"
     paths = [f"{upper}/app/{n}" for n in ("app.py", "Makefile", "new.txt")] + [
         f"{upper}/etc/skel",
         f"{copy_layer}/app/app.py",
         f"{copy_layer}/app/Makefile",
     ]
     paths += [f"{home}/{d}/diff/app/new.txt" for d in image_dirs]
+    paths += [f"{init}/{name}" for name in INIT_FILES]
     files = facts(files=paths)["files"]
+
+    # the -init layer holds what Docker writes for every container
+    assert {name: files[f"{init}/{name}"]["type"] for name in INIT_FILES} == INIT_FILES
+    assert files[f"{init}/etc/mtab"]["target"] == "/proc/mounts"
 
     # a write copies the whole file up; the image layer's copy stays byte-identical
     written = files[f"{upper}/app/app.py"]
