@@ -63,20 +63,22 @@ def home(snap: Snapshot) -> str:
     return str(snap.get("overlay2", {}).get("home", ""))
 
 
+# Lookups hand out the snapshot's own dicts (checks only read them): no copies, as the
+# checks call them per layer on hosts with thousands of layers.
 def layers(snap: Snapshot) -> dict[str, dict[str, Any]]:
-    return dict(snap.get("overlay2", {}).get("layers", {}))
+    return snap.get("overlay2", {}).get("layers", {})
 
 
 def links(snap: Snapshot) -> dict[str, str | None]:
-    return dict(snap.get("overlay2", {}).get("links", {}))
+    return snap.get("overlay2", {}).get("links", {})
 
 
 def layerdb(snap: Snapshot) -> dict[str, dict[str, str]]:
-    return dict(snap.get("layerdb", {}).get("layers", {}))
+    return snap.get("layerdb", {}).get("layers", {})
 
 
 def mounts(snap: Snapshot) -> dict[str, dict[str, str]]:
-    return dict(snap.get("layerdb", {}).get("mounts", {}))
+    return snap.get("layerdb", {}).get("mounts", {})
 
 
 def parent_dirs(snap: Snapshot, chain: str) -> list[str]:

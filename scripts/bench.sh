@@ -24,12 +24,29 @@ ansible-playbook playbooks/bench.yml -e bench_host="$host"
 loaded=$(layers)
 echo "==> the suite again, on $loaded layer dirs"
 suite loaded
+echo "==> the checks over that host's snapshot, on this machine"
+docker exec "$host" python3 /var/tmp/layerwise-bench/overlay2_facts.py --params '{}' \
+  >reports/bench-snapshot.json
+checks_s=$(python3 - <<'PY'
+import json, sys, time
+sys.path.insert(0, "module_utils")
+import overlay2_checks
+snap = json.load(open("reports/bench-snapshot.json"))
+runs = []
+for _ in range(5):
+    started = time.perf_counter()
+    found = overlay2_checks.failed(snap)
+    runs.append(time.perf_counter() - started)
+assert not found, overlay2_checks.describe(found)
+print(f"{sorted(runs)[2]:.3f}")
+PY
+)
 ansible-playbook playbooks/bench.yml -e bench_host="$host" -e bench_state=absent >/dev/null
 after=$(layers)
 
-python3 - "$host" "$before" "$loaded" "$after" <<'PY'
+python3 - "$host" "$before" "$loaded" "$after" "$checks_s" <<'PY'
 import json, sys
-host, before, loaded, after = sys.argv[1:]
+host, before, loaded, after, checks_s = sys.argv[1:]
 counts = [json.load(open(f"reports/bench-commands-{n}.json")).get(host) for n in ("lab", "loaded")]
 facts = json.load(open("reports/bench-facts.json"))
 wall, mod = facts["wall_s"], facts["module_s"]
@@ -40,6 +57,7 @@ bench on {host}
     wall (python3 start included): median {wall['median']:.3f} s, min {wall['min']:.3f} s, max {wall['max']:.3f} s
     inside the module:             median {mod['median']:.3f} s
     peak RSS {facts['peak_rss_mb']:.1f} MB, snapshot {facts['snapshot_kb']:.0f} KB of JSON
+  all checks over that snapshot (OVL-001..010), median of 5: {checks_s} s, no findings
   docker load of the bench images: {facts['load']}
   layer dirs after removing the bench images: {after} (before: {before})""")
 PY
