@@ -594,13 +594,34 @@ def read_source(path: str) -> dict[str, Any]:
 # ---- overlay2 on disk ------------------------------------------------------------------------
 
 
+# Docker may add or remove layers while the module reads: what vanishes meanwhile is left
+# out (FileNotFoundError), never fatal.
+
+
+def entry_mode(entry: os.DirEntry[str]) -> int | None:
+    """An entry's st_mode, None when it is gone."""
+    try:
+        return entry.stat(follow_symlinks=False).st_mode
+    except FileNotFoundError:
+        return None
+
+
+def read_link(path: str) -> str | None:
+    """A symlink's target, None when it is not a symlink (any more)."""
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
+
+
 def read_layer_dir(path: str) -> dict[str, Any]:
     """One layer dir: its mode, each part's type and mode, the link id and the lower chain."""
     layer: dict[str, Any] = {"mode": stat.S_IMODE(os.lstat(path).st_mode), "parts": {}}
     with os.scandir(path) as entries:
         for entry in entries:
-            mode = entry.stat(follow_symlinks=False).st_mode
-            layer["parts"][entry.name] = {"type": file_type(mode), "mode": stat.S_IMODE(mode)}
+            mode = entry_mode(entry)
+            if mode is not None:
+                layer["parts"][entry.name] = {"type": file_type(mode), "mode": stat.S_IMODE(mode)}
     layer["link"] = read_text(os.path.join(path, "link")) if "link" in layer["parts"] else None
     lower = read_text(os.path.join(path, "lower")) if "lower" in layer["parts"] else None
     layer["lower"] = lower.split(":") if lower else []
@@ -626,16 +647,18 @@ def read_overlay2(home: str) -> dict[str, Any]:
     facts["mode"] = stat.S_IMODE(os.stat(home).st_mode)
     with os.scandir(home) as entries:
         for entry in entries:
-            mode = entry.stat(follow_symlinks=False).st_mode
+            mode = entry_mode(entry)
+            if mode is None:
+                continue
             if entry.name == "l" and stat.S_ISDIR(mode):
                 facts["links_mode"] = stat.S_IMODE(mode)
                 with os.scandir(entry.path) as links:
-                    facts["links"] = {
-                        link.name: os.readlink(link.path) if link.is_symlink() else None
-                        for link in links
-                    }
+                    facts["links"] = {link.name: read_link(link.path) for link in links}
             elif stat.S_ISDIR(mode):
-                facts["layers"][entry.name] = read_layer_dir(entry.path)
+                try:
+                    facts["layers"][entry.name] = read_layer_dir(entry.path)
+                except FileNotFoundError:
+                    continue
             else:
                 facts["other"][entry.name] = {"type": file_type(mode), "mode": stat.S_IMODE(mode)}
     return facts

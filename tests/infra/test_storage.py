@@ -29,6 +29,22 @@ def test_filesystem_keeps_file_types(storage: dict[str, Any], expected: dict[str
     assert storage["docker"]["d_type"] is True
 
 
+SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def test_filesystem_has_the_size_asked_for_and_room(
+    storage: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    backing = storage["backing_fs"]
+    assert backing["bytes_free"] > 0
+    assert backing["inodes_free"] > 0
+    size = str(expected["docker_storage_loop_size"])
+    if expected["docker_storage_loop_file"]:
+        wanted = int(size.rstrip("KMGT")) * SIZE_UNITS[size.lstrip("0123456789")]
+        # the filesystem's own metadata takes a few percent of the file
+        assert 0.9 * wanted <= backing["bytes_total"] <= wanted
+
+
 def test_mount_is_in_fstab(storage: dict[str, Any], expected: dict[str, Any]) -> None:
     entries = storage["backing_fs"]["fstab"]
     assert len(entries) == 1, f"fstab lines for the data root: {entries}"

@@ -112,3 +112,10 @@ def test_digest_of_a_tree_changes_with_content_and_mode_only(root: Path) -> None
     (diff / "etc/hostname").chmod(0o600)
     assert facts.digest_tree(str(diff)) != changed
     assert facts.digest_tree(str(root / "missing")) is None
+
+
+def test_a_plain_file_in_l_is_read_as_a_broken_link(root: Path) -> None:
+    (root / "overlay2/l/NOTALINKAAAAAAAAAAAAAAAAAA").write_text("x")
+    snap = read(root)
+    assert snap["overlay2"]["links"]["NOTALINKAAAAAAAAAAAAAAAAAA"] is None
+    assert [f["id"] for f in checks.failed(snap)] == ["OVL-007"]
