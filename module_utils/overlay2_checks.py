@@ -137,6 +137,19 @@ def build_cache(snap: Snapshot) -> set[str]:
     return {name for name in layers(snap) if BUILD_CACHE_ID.fullmatch(name)}
 
 
+def child_dirs(snap: Snapshot) -> set[str]:
+    """Layer dirs that have a parent: image layers above a base, init and container layers.
+
+    The keys of ``expected_lower``, without walking every chain to the base.
+    """
+    children = {e.get("cache_id", "") for e in layerdb(snap).values() if e.get("parent")}
+    for entry in mounts(snap).values():
+        children.add(entry.get("mount_id", ""))
+        if entry.get("init_id"):
+            children.add(entry["init_id"])
+    return children
+
+
 def referenced(snap: Snapshot) -> set[str]:
     """Layer dirs the layer database names: image layers, container layers and init layers."""
     used = {entry.get("cache_id", "") for entry in layerdb(snap).values()}
@@ -235,7 +248,7 @@ def image_layers_in_layerdb(snap: Snapshot) -> list[str]:
     "uses it and recreate it.",
 )
 def layer_parts(snap: Snapshot) -> list[str]:
-    has_parent = set(expected_lower(snap))
+    has_parent = child_dirs(snap)
     known = referenced(snap)
     problems = []
     for name, layer in sorted(layers(snap).items()):

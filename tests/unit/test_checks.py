@@ -161,3 +161,8 @@ def test_findings_read_as_one_message_with_the_fix() -> None:
     assert "(and 2 more)" in message
     assert "Fix: Dangling l/ links" in message
     assert checks.describe([]) == ""
+
+
+def test_child_dirs_are_the_dirs_with_an_expected_lower() -> None:
+    snap = s.healthy()
+    assert checks.child_dirs(snap) == set(checks.expected_lower(snap))
