@@ -125,15 +125,16 @@ MOUNT_FILES = ("mount-id", "init-id", "parent")
 _ENV_REF = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 _MOUNTINFO_ESCAPE = re.compile(r"\\([0-7]{3})")
 
-PARAMS: dict[str, Any] = {
-    "data_root": "",
-    "source": "",
-    "daemon_json": DAEMON_JSON,
-    "docker_host": DOCKER_HOST,
-    "layers": True,
-    "files": [],
-    "digests": [],
-    "checks": True,
+# The module's options; run on its own (--params), the same defaults apply.
+ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
+    "data_root": {"type": "str", "default": ""},
+    "source": {"type": "str", "default": ""},
+    "daemon_json": {"type": "str", "default": DAEMON_JSON},
+    "docker_host": {"type": "str", "default": DOCKER_HOST},
+    "layers": {"type": "bool", "default": True},
+    "files": {"type": "list", "elements": "str", "default": []},
+    "digests": {"type": "list", "elements": "str", "default": []},
+    "checks": {"type": "bool", "default": True},
 }
 
 
@@ -794,23 +795,15 @@ def snapshot(params: dict[str, Any]) -> dict[str, Any]:
 def main() -> None:
     """Ansible module entry; ``--params JSON`` prints the snapshot for any other caller."""
     if len(sys.argv) > 1 and sys.argv[1] == "--params":
-        params = {**PARAMS, **json.loads(sys.argv[2] if len(sys.argv) > 2 else "{}")}
+        defaults = {name: spec["default"] for name, spec in ARGUMENT_SPEC.items()}
+        params = {**defaults, **json.loads(sys.argv[2] if len(sys.argv) > 2 else "{}")}
         print(json.dumps(snapshot(params)))
         return
     from ansible.module_utils.basic import AnsibleModule
     from ansible.module_utils.overlay2_checks import describe, failed
 
     module = AnsibleModule(
-        argument_spec={
-            "data_root": {"type": "str", "default": ""},
-            "source": {"type": "str", "default": ""},
-            "daemon_json": {"type": "str", "default": DAEMON_JSON},
-            "docker_host": {"type": "str", "default": DOCKER_HOST},
-            "layers": {"type": "bool", "default": True},
-            "files": {"type": "list", "elements": "str", "default": []},
-            "digests": {"type": "list", "elements": "str", "default": []},
-            "checks": {"type": "bool", "default": True},
-        },
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
     try:
