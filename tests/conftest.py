@@ -83,6 +83,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 @pytest.fixture(scope="module")
 def facts(host: Any, expected: dict[str, Any]) -> Facts:
     """Read the host's storage state now: ``facts(files=[...], digests=[...])``."""
+    source = FACTS_MODULE.read_text()
 
     def read(**params: Any) -> dict[str, Any]:
         wanted = {
@@ -91,9 +92,7 @@ def facts(host: Any, expected: dict[str, Any]) -> Facts:
             "daemon_json": expected["docker_storage_daemon_json"],
             **params,
         }
-        out = host.check_output(
-            "python3 -c %s --params %s", FACTS_MODULE.read_text(), json.dumps(wanted)
-        )
+        out = host.check_output("python3 -c %s --params %s", source, json.dumps(wanted))
         return dict(json.loads(out))
 
     return read
