@@ -51,6 +51,20 @@ COMMANDS: collections.Counter[str] = collections.Counter()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Find the Ansible next to this pytest, and count every remote command, per host.
+
+    testinfra's ansible backend runs ``ansible-inventory`` and ansible.cfg from the
+    environment: ``.venv/bin/pytest`` from a fresh shell (venv not activated) must find the
+    venv's Ansible and the project's ansible.cfg.
+    """
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join(filter(None, [bindir, os.environ.get("PATH")]))
+    os.environ.setdefault("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
+    _count_remote_commands()
+
+
+def _count_remote_commands() -> None:
     """Count every remote command testinfra runs, per host.
 
     The ansible backend hands a command on to an inner host (e.g. docker://); only the
@@ -92,19 +106,37 @@ def facts(host: Any, expected: dict[str, Any]) -> Facts:
             "daemon_json": expected["docker_storage_daemon_json"],
             **params,
         }
-        out = host.check_output("python3 -c %s --params %s", source, json.dumps(wanted))
-        return dict(json.loads(out))
+        result = host.run("python3 -c %s --params %s", source, json.dumps(wanted))
+        if result.rc != 0:
+            # the command is the module's whole source: say why it failed, not what it was
+            why = (result.stderr or result.stdout).strip()[-800:]
+            name = host.backend.get_hostname()
+            raise HostUnreadable(f"cannot read {name}: rc={result.rc}: {why}")
+        return dict(json.loads(result.stdout))
 
     return read
 
 
-_SNAPSHOTS: dict[str, dict[str, Any]] = {}
+class HostUnreadable(RuntimeError):
+    """The facts module could not run on a host (unreachable, no python3, ...)."""
+
+
+_SNAPSHOTS: dict[str, dict[str, Any] | HostUnreadable] = {}
 
 
 @pytest.fixture(scope="module")
 def storage(host: Any, facts: Facts) -> dict[str, Any]:
-    """The host's storage snapshot, read once per host for the whole run."""
+    """The host's storage snapshot, read once per host for the whole run.
+
+    A host that cannot be read is tried once; every test of it errors with that reason.
+    """
     name = host.backend.get_hostname()
     if name not in _SNAPSHOTS:
-        _SNAPSHOTS[name] = facts()
-    return _SNAPSHOTS[name]
+        try:
+            _SNAPSHOTS[name] = facts()
+        except HostUnreadable as exc:
+            _SNAPSHOTS[name] = exc
+    snap = _SNAPSHOTS[name]
+    if isinstance(snap, HostUnreadable):
+        raise snap
+    return snap

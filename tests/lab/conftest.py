@@ -1,0 +1,30 @@
+"""Shared by the lab suites: run a command on this machine, from a fresh shell."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# What a new login shell on a Debian machine has: no venv on PATH, no ANSIBLE_* variables.
+FRESH_ENV = {
+    "HOME": "/root",
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "LANG": "C.UTF-8",
+}
+
+
+def shell(command: str, timeout: float) -> tuple[int, str]:
+    """Run ``command`` with bash in the repository from a fresh environment -> (rc, output)."""
+    proc = subprocess.run(
+        ["bash", "-c", command],
+        cwd=ROOT,
+        env=FRESH_ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return proc.returncode, proc.stdout

@@ -1,0 +1,95 @@
+"""Every command README.md prints works as printed, from a fresh shell.
+
+The commands are read from README's ``sh`` blocks and its table of make targets; each must
+have an expectation below (a new command without one fails the first test), and each is run
+with bash in the repository with a fresh login environment (no venv on PATH, no ANSIBLE_*
+variables), in README's order: the lab comes up first and goes down last.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from .conftest import ROOT, shell
+
+README = ROOT / "README.md"
+
+
+def readme_commands(text: str) -> list[str]:
+    """Commands of the ``sh`` blocks (continuations joined) and of the make-target table."""
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            command = re.sub(r"\s+#.*$", "", line).strip()
+            if command:
+                commands.append(re.sub(r"\s+", " ", command))
+    for target in re.findall(r"^\| `(make [a-z-]+)[^`]*` \|", text, flags=re.M):
+        commands.append(target)
+    return list(dict.fromkeys(commands))
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a command must do: its exit code and lines its output must contain."""
+
+    rc: int
+    says: tuple[str, ...]
+    timeout: float = 900
+
+
+# The example inventory names real-looking ssh hosts that do not exist here: its commands
+# must get as far as contacting them (tools found, inventory and playbook valid) and fail
+# there only.
+UNREACHABLE = ("build-01.example.com", "run-01.example.com")
+
+EXPECTED = {
+    "make lab": Expect(0, ("site.yml: ok", "passed", "remote commands per host")),
+    "make lab-test": Expect(0, ("passed", "remote commands per host")),
+    ".venv/bin/pytest tests/infra --hosts='ansible://all' --ansible-inventory=inventories/lab": (
+        Expect(0, (" passed",))
+    ),
+    "make bench": Expect(0, ("==> bench: ok",)),
+    ".venv/bin/ansible-playbook -i inventories/example playbooks/site.yml": Expect(
+        4, ("UNREACHABLE", *UNREACHABLE)
+    ),
+    ".venv/bin/pytest tests/infra -m 'not samples and not acting' "
+    "--hosts='ansible://docker_hosts' --ansible-inventory=inventories/example": Expect(
+        1, ("Could not resolve hostname", *(f"cannot read {h}: rc=255" for h in UNREACHABLE))
+    ),
+    "make lint": Expect(0, ("==> ansible-lint: ok",)),
+    "make unit": Expect(0, ("==> unit tests: ok",)),
+    "make lab-down": Expect(0, ("lab down: ok",)),
+}
+
+# Run by CI (.ci/run) and by the make test that runs this file: not run again from here.
+RUN_BY_CI = {"make test", "make molecule"}
+
+
+def test_every_readme_command_has_an_expectation() -> None:
+    commands = readme_commands(README.read_text())
+    assert len(commands) >= len(EXPECTED), commands
+    assert set(commands) == set(EXPECTED) | RUN_BY_CI
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    assert "make test" in (ROOT / ".ci/run").read_text()
+
+
+def ordered() -> list[str]:
+    """README's order, with make lab-down last whatever its place in README."""
+    commands = [c for c in readme_commands(README.read_text()) if c in EXPECTED]
+    return sorted(commands, key=lambda c: c == "make lab-down")
+
+
+@pytest.mark.parametrize("command", ordered())
+def test_readme_command_works_as_printed(command: str) -> None:
+    expect = EXPECTED[command]
+    rc, out = shell(command, timeout=expect.timeout)
+    tail = out[-4000:]
+    assert rc == expect.rc, f"{command!r} exited {rc}, README promises {expect.rc}:\n{tail}"
+    for line in expect.says:
+        assert line in out, f"{command!r} did not say {line!r}:\n{tail}"
+    assert "command not found" not in out, tail
