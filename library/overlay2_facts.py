@@ -35,7 +35,11 @@ description:
     the overlay mounts from /proc/self/mountinfo, the images and containers as the engine
     reports them (containers with their GraphDriver data), the backing filesystem of the data
     root, the backing device or loop file, and storage flags on dockerd's command line.
-  - With I(checks) it also returns the findings of the layerwise checks over that snapshot.
+  - With I(checks) it also judges that snapshot with the layerwise checks against I(policy)
+    (module_utils/layerwise_checks), on the host, and returns every outcome.
+  - Also reads the files the CIS Docker Benchmark judges (the config file dockerd really
+    reads, docker.service, /etc/docker), live-restore and userns-remap in effect, and the
+    paths audit rules watch.
   - Changes nothing; check mode is supported.
 options:
   data_root:
@@ -70,7 +74,22 @@ options:
     elements: str
     default: []
   checks:
-    description: Also return the findings of the layerwise checks over the snapshot.
+    description: Also judge the snapshot with the layerwise checks (Ansible module only).
+    type: bool
+    default: true
+  policy:
+    description: What the fleet expects (policy/default.yml lists the keys); unset keys take
+      their defaults. A bad key fails the module before anything is read.
+    type: dict
+    default: {}
+  only:
+    description: Check id prefixes to run (e.g. [OVL]); empty runs every check.
+    type: list
+    elements: str
+    default: []
+  snapshot:
+    description: Return the whole snapshot; false returns only the outcomes and the summary
+      (what a compliance run brings back).
     type: bool
     default: true
 author: layerwise
@@ -93,10 +112,20 @@ layerdb:
   description: Image layers by chain id and container mounts.
   type: dict
   returned: when layers is true
-findings:
-  description: Failed checks, each with id, title, problems and remediation.
+results:
+  description: Every check's outcome (id, title, severity, cis, status pass, fail, skip or
+    cannot_check, problems, reason, rationale, remediation).
   type: list
   returned: when checks is true
+findings:
+  description: The outcomes that failed or could not be checked.
+  type: list
+  returned: when checks is true
+summary:
+  description: The host's effective storage in a few fields, for fleet drift (engine version,
+    driver, image store, backing filesystem, daemon.json storage keys).
+  type: dict
+  returned: always
 findings_message:
   description: The findings as one readable message (empty when there are none).
   type: str
@@ -135,7 +164,13 @@ ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "files": {"type": "list", "elements": "str", "default": []},
     "digests": {"type": "list", "elements": "str", "default": []},
     "checks": {"type": "bool", "default": True},
+    "policy": {"type": "dict", "default": {}},
+    "only": {"type": "list", "elements": "str", "default": []},
+    "snapshot": {"type": "bool", "default": True},
 }
+
+# daemon.json keys that decide where and how images are stored (fleet drift compares them)
+STORAGE_KEYS = ("storage-driver", "storage-opts", "data-root", "features")
 
 
 # ---- small readers ---------------------------------------------------------------------------
@@ -264,21 +299,86 @@ def flag_conflicts(unit_text: str, env_text: str = "") -> list[dict[str, str]]:
     return found
 
 
+def systemd_properties(text: str) -> dict[str, str]:
+    """``systemctl show`` output as a dict."""
+    return dict(line.partition("=")[::2] for line in text.splitlines() if "=" in line)
+
+
 def read_unit() -> dict[str, Any]:
-    """docker.service: found, storage flags it and its drop-ins give dockerd, mounts it needs."""
+    """docker.service: its file, storage flags it and its drop-ins give dockerd, mounts it needs."""
     rc, unit_text, _ = run(["systemctl", "cat", "--no-pager", "docker.service"])
     if rc != 0:
-        return {"found": False, "flag_conflicts": [], "requires_mounts_for": []}
+        return {"found": False, "flag_conflicts": [], "requires_mounts_for": [], "path": ""}
     env_text = ""
     for line in unit_text.splitlines():
         if line.strip().startswith("EnvironmentFile="):
             env_text += (read_text(line.split("=", 1)[1].strip().lstrip("-")) or "") + "\n"
-    shown = run(["systemctl", "show", "--property=RequiresMountsFor", "docker.service"])[1]
+    shown = systemd_properties(
+        run(["systemctl", "show", "--property=RequiresMountsFor,FragmentPath", "docker.service"])[1]
+    )
+    path = shown.get("FragmentPath", "")
     return {
         "found": True,
+        "path": path,
+        "file": describe_path(path) if path else {"type": "absent"},
         "flag_conflicts": flag_conflicts(unit_text, env_text),
-        "requires_mounts_for": shown.strip().partition("=")[2].split(),
+        "requires_mounts_for": shown.get("RequiresMountsFor", "").split(),
+        "config_file": config_file_flag(" ".join(unit_exec_starts(unit_text))),
     }
+
+
+def config_file_flag(command: str) -> str:
+    """The value of dockerd's --config-file in a command line, '' when it has none."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        words = command.split()
+    for index, word in enumerate(words):
+        if word.startswith("--config-file="):
+            return word.split("=", 1)[1]
+        if word == "--config-file" and index + 1 < len(words):
+            return words[index + 1]
+    return ""
+
+
+def running_config_file() -> str:
+    """The --config-file of the running dockerd, from /proc; '' when none is given or seen."""
+    for comm in glob.glob("/proc/[0-9]*/comm"):
+        if read_text(comm) != "dockerd":
+            continue
+        try:
+            with open(os.path.join(os.path.dirname(comm), "cmdline"), "rb") as handle:
+                argv = handle.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        return config_file_flag(shlex.join(a for a in argv if a))
+    return ""
+
+
+def audit_watches(rules: str) -> list[str]:
+    """Paths that ``auditctl -l`` rules watch (-w PATH, or -F path=/dir= in syscall rules)."""
+    watched = []
+    for line in rules.splitlines():
+        words = line.split()
+        for index, word in enumerate(words):
+            if word == "-w" and index + 1 < len(words):
+                watched.append(words[index + 1])
+            elif word == "-F" and index + 1 < len(words):
+                name, _, value = words[index + 1].partition("=")
+                if name in ("path", "dir") and value:
+                    watched.append(value)
+    return watched
+
+
+def read_audit() -> dict[str, Any]:
+    """The paths the kernel's loaded audit rules watch, or why they cannot be read."""
+    rc, out, err = run(["auditctl", "-l"])
+    if rc == 127:
+        return {"available": False, "watched": [], "error": "auditctl not found: no auditd"}
+    if rc != 0:
+        why = (err or out).strip() or f"rc {rc}"
+        return {"available": False, "watched": [], "error": f"auditctl -l failed: {why}"}
+    return {"available": True, "watched": audit_watches(out), "error": ""}
 
 
 # ---- daemon.json and the engine's API --------------------------------------------------------
@@ -287,17 +387,19 @@ def read_unit() -> dict[str, Any]:
 def read_daemon_json(path: str) -> dict[str, Any]:
     """daemon.json parsed, or the reason it cannot be."""
     if not os.path.exists(path):
-        return {"exists": False, "content": {}, "error": ""}
+        return {"exists": False, "path": path, "content": {}, "error": ""}
+    bad = {"exists": True, "path": path, "content": None, "file": describe_path(path)}
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
         content = json.loads(text) if text.strip() else {}
     except (OSError, ValueError) as exc:
-        return {"exists": True, "content": None, "error": str(exc)}
+        return {**bad, "error": str(exc)}
     if not isinstance(content, dict):
-        return {"exists": True, "content": None, "error": "the top level is not a JSON object"}
+        return {**bad, "error": "the top level is not a JSON object"}
     return {
         "exists": True,
+        "path": path,
         "content": content,
         "error": "",
         "file": describe_path(path),
@@ -356,6 +458,8 @@ def storage_info(info: dict[str, Any] | None) -> dict[str, Any]:
         "images": int(info.get("Images") or 0),
         "containers": int(info.get("Containers") or 0),
         "validate_supported": bool(version) and version_tuple(version) >= (23,),
+        "live_restore": info.get("LiveRestoreEnabled") if info else None,
+        "userns": any("name=userns" in str(o) for o in info.get("SecurityOptions") or []),
     }
 
 
@@ -759,7 +863,10 @@ def snapshot(params: dict[str, Any]) -> dict[str, Any]:
     started = time.monotonic()
     api = DockerAPI(params["docker_host"])
     docker = read_docker(api)
-    daemon_json = read_daemon_json(params["daemon_json"])
+    unit = read_unit()
+    # the file dockerd really reads: its --config-file, else the path asked for
+    config_path = running_config_file() or unit.get("config_file") or params["daemon_json"]
+    daemon_json = read_daemon_json(config_path)
     configured = (daemon_json["content"] or {}).get("data-root", "")
     data_root = params["data_root"] or configured or DEFAULT_DATA_ROOT
     # the engine's own root dir carries the userns-remap <uid>.<gid> part when there is one
@@ -772,7 +879,12 @@ def snapshot(params: dict[str, Any]) -> dict[str, Any]:
         "data_root": data_root,
         "docker": docker,
         "daemon_json": daemon_json,
-        "unit": read_unit(),
+        "config_dir": {
+            "path": os.path.dirname(config_path),
+            "file": describe_path(os.path.dirname(config_path)),
+        },
+        "audit": read_audit(),
+        "unit": unit,
         "source": read_source(params["source"]),
         "backing_fs": read_backing_fs(data_root, mounts),
         "xfs_quota_supported": os.path.exists("/proc/fs/xfs/xqmstat"),
@@ -788,31 +900,91 @@ def snapshot(params: dict[str, Any]) -> dict[str, Any]:
         snap["images"] = read_images(api, image_root) if docker["answers"] else []
         snap["containers"] = read_containers(api) if docker["answers"] else []
     api.conn.close()
+    snap["summary"] = summary(snap)
     snap["elapsed"] = round(time.monotonic() - started, 4)
     return snap
+
+
+def summary(snap: dict[str, Any]) -> dict[str, Any]:
+    """The host's effective storage in a few fields: what fleet drift compares."""
+    docker = snap["docker"]
+    content = snap["daemon_json"].get("content") or {}
+    driver_type = docker["driver_status"].get("driver-type", "")
+    store = "containerd" if driver_type.startswith("io.containerd.snapshotter") else "graphdriver"
+    return {
+        "engine_version": docker["engine_version"],
+        "driver": docker["driver"],
+        "image_store": store if docker.get("answers") else "",
+        "backing_filesystem": snap["backing_fs"]["fstype"],
+        "storage_keys": {k: content[k] for k in STORAGE_KEYS if k in content},
+    }
+
+
+class BadParams(ValueError):
+    """Standalone parameters that are not what ARGUMENT_SPEC takes."""
+
+
+_KINDS = {"str": str, "bool": bool, "list": list, "dict": dict}
+
+
+def standalone_params(argv: list[str]) -> dict[str, Any]:
+    """``--params JSON`` checked against ARGUMENT_SPEC, over its defaults."""
+    text = argv[2] if len(argv) > 2 else "{}"
+    try:
+        given = json.loads(text)
+    except ValueError as exc:
+        raise BadParams(f"--params is not JSON ({exc}): pass one JSON object") from None
+    if not isinstance(given, dict):
+        raise BadParams(f"--params must be a JSON object of options, not {type(given).__name__}")
+    unknown = sorted(set(given) - set(ARGUMENT_SPEC))
+    if unknown:
+        raise BadParams(f"unknown option {unknown[0]!r}; options: {', '.join(ARGUMENT_SPEC)}")
+    for name, value in given.items():
+        spec = ARGUMENT_SPEC[name]
+        if not isinstance(value, _KINDS[spec["type"]]):
+            raise BadParams(f"option {name!r} takes a {spec['type']}, not {value!r}")
+        if spec.get("elements") == "str" and not all(isinstance(v, str) for v in value):
+            raise BadParams(f"option {name!r} takes a list of strings, not {value!r}")
+    scheme = urlparse(given.get("docker_host", DOCKER_HOST)).scheme
+    if scheme not in ("unix", "tcp", "http"):
+        raise BadParams(
+            f"option 'docker_host' {given['docker_host']!r}: use unix:///path or tcp://host:port"
+        )
+    defaults = {name: spec["default"] for name, spec in ARGUMENT_SPEC.items()}
+    return {**defaults, **given}
 
 
 def main() -> None:
     """Ansible module entry; ``--params JSON`` prints the snapshot for any other caller."""
     if len(sys.argv) > 1 and sys.argv[1] == "--params":
-        defaults = {name: spec["default"] for name, spec in ARGUMENT_SPEC.items()}
-        params = {**defaults, **json.loads(sys.argv[2] if len(sys.argv) > 2 else "{}")}
+        try:
+            params = standalone_params(sys.argv)
+        except BadParams as exc:
+            print(f"overlay2_facts: {exc}", file=sys.stderr)
+            sys.exit(2)
         print(json.dumps(snapshot(params)))
         return
     from ansible.module_utils.basic import AnsibleModule
-    from ansible.module_utils.overlay2_checks import describe, failed
+    from ansible.module_utils.layerwise_checks import describe, failed, results, validate
 
     module = AnsibleModule(
         argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
     )
+    policy, errors = validate(module.params["policy"])
+    if errors:
+        module.fail_json(msg="the policy is not valid: " + "; ".join(errors))
     try:
         snap = snapshot(module.params)
     except (OSError, ValueError) as exc:
         module.fail_json(msg=f"cannot read the storage state: {exc}")
     if module.params["checks"]:
-        snap["findings"] = failed(snap)
+        snap["results"] = results(snap, policy, module.params["only"])
+        snap["findings"] = failed(snap["results"])
         snap["findings_message"] = describe(snap["findings"])
+    if not module.params["snapshot"]:
+        kept = ("results", "findings", "findings_message", "summary", "elapsed")
+        snap = {key: snap[key] for key in kept if key in snap}
     module.exit_json(changed=False, **snap)
 
 

@@ -9,6 +9,7 @@ remote commands each host got.
 from __future__ import annotations
 
 import collections
+import importlib.util
 import json
 import os
 import sys
@@ -22,7 +23,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 FACTS_MODULE = ROOT / "library/overlay2_facts.py"
 sys.path.insert(0, str(ROOT / "module_utils"))
+import layerwise_checks  # noqa: E402  (from module_utils, on the path just above)
+
 ROLE_DEFAULTS = ROOT / "roles/docker_storage/defaults/main.yml"
+ROLE_FILTERS = ROOT / "roles/docker_storage/filter_plugins/docker_storage.py"
 ROLE_VARS = ROOT / "roles/docker_storage/vars/main.yml"
 
 
@@ -44,6 +48,30 @@ def expected(host_vars: dict[str, Any]) -> dict[str, Any]:
     names = yaml.safe_load(ROLE_VARS.read_text())["docker_storage_backing_fs_names"]
     wanted["backing_filesystem"] = names[wanted["docker_storage_fstype"]]
     return wanted
+
+
+@pytest.fixture(scope="module")
+def policy(expected: dict[str, Any]) -> dict[str, Any]:
+    """What the docker_storage role promises this host, as the judge's policy.
+
+    The role's verify step builds the same policy with the same filter from the same
+    variables, so the role and this suite give one verdict.
+    """
+    spec = importlib.util.spec_from_file_location("docker_storage_filters", ROLE_FILTERS)
+    assert spec is not None
+    assert spec.loader is not None
+    filters = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(filters)
+    given = filters.role_policy(
+        expected["docker_storage_driver"],
+        expected["docker_storage_data_root"],
+        expected["docker_storage_opts"],
+        expected["docker_storage_fstype"],
+        expected["docker_storage_source"],
+    )
+    valid, errors = layerwise_checks.validate(given)
+    assert not errors, errors
+    return valid
 
 
 Facts = Callable[..., dict[str, Any]]
@@ -143,3 +171,9 @@ def storage(host: Any, facts: Facts) -> dict[str, Any]:
     if isinstance(snap, HostUnreadable):
         raise snap
     return snap
+
+
+@pytest.fixture(scope="module")
+def judged(storage: dict[str, Any], policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every check's outcome on the host's snapshot, by check id."""
+    return {o["id"]: o for o in layerwise_checks.results(storage, policy)}

@@ -1,4 +1,9 @@
-"""The storage the docker_storage role promises, checked on the host itself."""
+"""What the docker_storage role promises beyond the judge's policy, on the host itself.
+
+Driver, d_type, filesystem type and ftype, fstab, RequiresMountsFor, daemon.json's keys and
+modes and dockerd's flags are judged by the checks (test_checks.py); here: that the role
+built the filesystem it was asked for, and kept what it does not own.
+"""
 
 from __future__ import annotations
 
@@ -15,18 +20,6 @@ def test_data_root_is_its_own_mount(storage: dict[str, Any], expected: dict[str,
         assert mount["device"].startswith("/dev/loop")
     else:
         assert mount["realdevice"] == storage["source"]["realpath"]
-
-
-def test_filesystem_type(storage: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert storage["backing_fs"]["fstype"] == expected["docker_storage_fstype"]
-
-
-def test_filesystem_keeps_file_types(storage: dict[str, Any], expected: dict[str, Any]) -> None:
-    """xfs must be made with ftype=1; ext4 always records file types."""
-    if expected["docker_storage_fstype"] == "xfs":
-        assert storage["backing_fs"]["xfs_ftype"] == 1
-        assert storage["source"]["xfs_ftype"] == 1
-    assert storage["docker"]["d_type"] is True
 
 
 SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
@@ -54,25 +47,6 @@ def test_mount_is_in_fstab(storage: dict[str, Any], expected: dict[str, Any]) ->
     assert ("loop" in entry["options"]) == bool(expected["docker_storage_loop_file"])
 
 
-def test_docker_waits_for_the_data_root_mount(
-    storage: dict[str, Any], expected: dict[str, Any]
-) -> None:
-    assert expected["docker_storage_data_root"] in storage["unit"]["requires_mounts_for"]
-
-
-def test_daemon_json_owner_and_mode(storage: dict[str, Any]) -> None:
-    daemon_json = storage["daemon_json"]["file"]
-    assert daemon_json["type"] == "file"
-    assert (daemon_json["uid"], daemon_json["gid"], daemon_json["mode"]) == (0, 0, 0o644)
-
-
-def test_daemon_json_storage_keys(storage: dict[str, Any], expected: dict[str, Any]) -> None:
-    content = storage["daemon_json"]["content"]
-    assert content["storage-driver"] == expected["docker_storage_driver"]
-    assert content["data-root"] == expected["docker_storage_data_root"]
-    assert content.get("storage-opts", []) == expected["docker_storage_opts"]
-
-
 def test_daemon_json_keeps_keys_it_does_not_own(
     host_vars: dict[str, Any], storage: dict[str, Any]
 ) -> None:
@@ -85,16 +59,10 @@ def test_daemon_json_keeps_keys_it_does_not_own(
     assert storage["daemon_json"]["backups"], "the replaced daemon.json was not kept as a backup"
 
 
-def test_docker_reports_the_configured_storage(
+def test_docker_names_the_backing_filesystem_as_the_role_expects(
     storage: dict[str, Any], expected: dict[str, Any]
 ) -> None:
+    """docker info's name for it (xfs -> xfs, ext4 -> extfs), from the role's own table."""
     docker = storage["docker"]
     assert docker["answers"], docker["error"]
-    assert docker["driver"] == expected["docker_storage_driver"]
     assert docker["backing_filesystem"] == expected["backing_filesystem"]
-    assert docker["root_dir"] == expected["docker_storage_data_root"]
-
-
-def test_no_storage_flags_on_dockerd(storage: dict[str, Any]) -> None:
-    assert storage["unit"]["found"]
-    assert storage["unit"]["flag_conflicts"] == []

@@ -45,11 +45,49 @@ def healthy() -> dict[str, Any]:
     """A host with image ``app`` (base + one layer) and container ``web`` running from it."""
     lower = [f"{HOME}/{d}/diff" for d in (INIT, TOP, BASE)]
     snap = {
+        "data_root": "/var/lib/docker",
         "docker": {
             "answers": True,
+            "engine_version": "28.5.2",
             "driver": "overlay2",
+            "driver_status": {"Backing Filesystem": "xfs", "Supports d_type": "true"},
             "d_type": True,
             "backing_filesystem": "xfs",
+            "root_dir": "/var/lib/docker",
+            "live_restore": False,
+            "userns": False,
+        },
+        "daemon_json": {
+            "exists": True,
+            "path": "/etc/docker/daemon.json",
+            "content": {"storage-driver": "overlay2", "data-root": "/var/lib/docker"},
+            "error": "",
+            "file": {"type": "file", "mode": 0o644, "uid": 0, "gid": 0},
+        },
+        "config_dir": {
+            "path": "/etc/docker",
+            "file": {"type": "dir", "mode": 0o755, "uid": 0, "gid": 0},
+        },
+        "unit": {
+            "found": True,
+            "path": "/lib/systemd/system/docker.service",
+            "file": {"type": "file", "mode": 0o644, "uid": 0, "gid": 0},
+            "flag_conflicts": [],
+            "requires_mounts_for": ["/var/lib/docker"],
+        },
+        "audit": {"available": True, "watched": ["/var/lib/docker", "/etc/docker"], "error": ""},
+        "backing_fs": {
+            "exists": True,
+            "mounted": True,
+            "mount_point": "/var/lib/docker",
+            "device": "/dev/vdb",
+            "fstype": "xfs",
+            "xfs_ftype": 1,
+            "fstab": [{"source": "/dev/vdb", "fstype": "xfs", "options": ["defaults"]}],
+            "bytes_total": 10 * 2**30,
+            "bytes_free": 8 * 2**30,
+            "inodes_total": 5_000_000,
+            "inodes_free": 4_900_000,
         },
         "overlay2": {
             "home": HOME,

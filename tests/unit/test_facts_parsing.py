@@ -123,8 +123,9 @@ def test_daemon_json_that_is_not_json(tmp_path) -> None:
 
 
 def test_missing_daemon_json_is_an_empty_object(tmp_path) -> None:
-    result = facts.read_daemon_json(str(tmp_path / "absent.json"))
-    assert result == {"exists": False, "content": {}, "error": ""}
+    path = str(tmp_path / "absent.json")
+    result = facts.read_daemon_json(path)
+    assert result == {"exists": False, "path": path, "content": {}, "error": ""}
 
 
 HOME = "/var/lib/docker/overlay2"
@@ -170,3 +171,84 @@ def test_mount_of_a_path_is_its_longest_prefix(path: str, mount_point: str) -> N
     mount = facts.mount_of(path, facts.parse_mountinfo(MOUNTINFO))
     assert mount is not None
     assert mount["mount_point"] == mount_point
+
+
+def test_audit_rules_name_the_paths_they_watch() -> None:
+    rules = (
+        "-w /var/lib/docker -p wa -k docker\n"
+        "-a always,exit -F arch=b64 -F path=/etc/docker/daemon.json -F perm=wa -k docker\n"
+        "-a always,exit -F dir=/etc/docker -F perm=wa\n"
+        "No rules\n"
+    )
+    assert facts.audit_watches(rules) == [
+        "/var/lib/docker",
+        "/etc/docker/daemon.json",
+        "/etc/docker",
+    ]
+    assert facts.audit_watches("") == []
+
+
+@pytest.mark.parametrize(
+    ("command", "path"),
+    [
+        ("/usr/sbin/dockerd -H fd:// --config-file=/srv/d.json", "/srv/d.json"),
+        ("/usr/sbin/dockerd --config-file /srv/d.json -H fd://", "/srv/d.json"),
+        ("/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock", ""),
+        ("/usr/sbin/dockerd --config-file", ""),
+    ],
+)
+def test_config_file_flag_of_dockerd(command: str, path: str) -> None:
+    assert facts.config_file_flag(command) == path
+
+
+def test_standalone_params_take_the_defaults_and_what_is_given() -> None:
+    params = facts.standalone_params(["x", "--params", '{"layers": false, "files": ["/a"]}'])
+    assert params["layers"] is False
+    assert params["files"] == ["/a"]
+    assert params["daemon_json"] == "/etc/docker/daemon.json"
+    assert facts.standalone_params(["x", "--params"])["layers"] is True
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("{not json", "--params is not JSON"),
+        ("[1, 2]", "must be a JSON object of options, not list"),
+        ('{"bogus": 1}', "unknown option 'bogus'"),
+        ('{"files": "/etc/hosts"}', "option 'files' takes a list, not '/etc/hosts'"),
+        ('{"files": [1]}', "option 'files' takes a list of strings"),
+        ('{"layers": "yes"}', "option 'layers' takes a bool"),
+        ('{"docker_host": "ftp://host"}', "use unix:///path or tcp://host:port"),
+    ],
+)
+def test_bad_standalone_params_get_one_clear_line_and_exit_2(
+    text: str, says: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(facts.sys, "argv", ["overlay2_facts.py", "--params", text])
+    with pytest.raises(SystemExit) as exited:
+        facts.main()
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("overlay2_facts: ")
+    assert says in err
+
+
+def test_summary_names_the_image_store() -> None:
+    snap = {
+        "docker": {
+            "answers": True,
+            "engine_version": "28.5.2",
+            "driver": "overlayfs",
+            "driver_status": {"driver-type": "io.containerd.snapshotter.v1"},
+        },
+        "daemon_json": {"content": {"features": {"containerd-snapshotter": True}, "debug": True}},
+        "backing_fs": {"fstype": "ext4"},
+    }
+    assert facts.summary(snap) == {
+        "engine_version": "28.5.2",
+        "driver": "overlayfs",
+        "image_store": "containerd",
+        "backing_filesystem": "ext4",
+        "storage_keys": {"features": {"containerd-snapshotter": True}},
+    }

@@ -1,4 +1,5 @@
-"""Jinja filter of the docker_storage role: merge its storage keys into daemon.json.
+"""Jinja filters of the docker_storage role: merge its storage keys into daemon.json, and
+say as a layerwise policy what the role promises.
 
 debops-style: daemon.json is a dict merged key by key, never a string built by hand, so keys
 the role does not own (log-driver, registry-mirrors, ...) survive untouched.
@@ -41,10 +42,36 @@ def daemon_config(
     return merged
 
 
+def role_policy(
+    driver: str, data_root: str, opts: list[str], fstype: str, source: str
+) -> dict[str, Any]:
+    """What the role promises, as a layerwise policy (policy/default.yml lists the keys).
+
+    The role's verify step, tests/infra and a compliance run judge a host the role set up
+    against this, with the same checks. Without a source (device or loop file) the role
+    leaves the data root's filesystem as it is, so where it lives is not judged.
+    """
+    daemon_json: dict[str, Any] = {"storage-driver": driver, "data-root": data_root}
+    if opts:
+        daemon_json["storage-opts"] = list(opts)
+    policy: dict[str, Any] = {
+        "driver": driver,
+        "data_root": data_root,
+        "daemon_json": daemon_json,
+        "data_root_own_filesystem": bool(source),
+        "fstab_entry": bool(source),
+        "mount_dependency": bool(source),
+    }
+    if source:
+        policy["backing_filesystems"] = [fstype]
+    return policy
+
+
 class FilterModule:
     """Ansible entry point."""
 
     def filters(self) -> dict[str, Any]:
         return {
             "docker_storage_daemon_config": daemon_config,
+            "docker_storage_policy": role_policy,
         }

@@ -1,8 +1,8 @@
-"""The layerwise checks: pure functions over an overlay2_facts snapshot.
+"""The overlay2 layer store checks (OVL-...): layer dirs, l/ links, lower chains, the layer
+database, and the overlay mounts of running containers, as Docker 20.10-28 lay them out.
 
-Each check returns a list of problems (empty: passed). The overlay2_facts module runs them on
-the host, the testinfra suite runs them on the snapshot it fetched, unit tests run them on
-synthetic snapshots. Standard library only.
+Each needs the engine's answer (which images and containers exist) and the driver home on
+disk; without them it cannot check, and says why.
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-Snapshot = dict[str, Any]
+from .registry import CannotCheck, Policy, Snapshot, check
 
 # parts a layer dir may hold besides the ones its kind requires
 BASE_PARTS = {"diff": "dir", "link": "file"}
@@ -21,27 +20,6 @@ CHILD_PARTS = {"diff": "dir", "link": "file", "lower": "file", "work": "dir"}
 OPTIONAL_PARTS = {"committed": "file", "merged": "dir"}
 # BuildKit's build cache snapshots: 25-character ids of [0-9a-z], next to the 64-hex layers
 BUILD_CACHE_ID = re.compile(r"[0-9a-z]{25}")
-
-
-@dataclass(frozen=True)
-class Check:
-    id: str
-    title: str
-    remediation: str
-    run: Callable[[Snapshot], list[str]]
-
-
-CHECKS: list[Check] = []
-
-
-def check(check_id: str, title: str, remediation: str) -> Callable[..., Any]:
-    """Register a check function under its id, title and remediation."""
-
-    def register(func: Callable[[Snapshot], list[str]]) -> Callable[[Snapshot], list[str]]:
-        CHECKS.append(Check(check_id, title, remediation, func))
-        return func
-
-    return register
 
 
 # ---- how the parts of a snapshot relate ------------------------------------------------------
@@ -61,6 +39,33 @@ def chain_ids(diff_ids: list[str]) -> list[str]:
 
 def home(snap: Snapshot) -> str:
     return str(snap.get("overlay2", {}).get("home", ""))
+
+
+def engine(snap: Snapshot) -> dict[str, Any]:
+    """The engine's answer; cannot check without it."""
+    docker = snap.get("docker")
+    if not docker:
+        raise CannotCheck("the snapshot holds no engine facts")
+    if not docker.get("answers"):
+        raise CannotCheck(f"Docker does not answer: {docker.get('error') or 'no reason given'}")
+    return dict(docker)
+
+
+def layer_store(snap: Snapshot) -> None:
+    """Cannot check the layer store unless the engine runs overlay2 and its home was read."""
+    docker = engine(snap)
+    if docker.get("driver") != "overlay2":
+        raise CannotCheck(
+            f"the engine runs {docker.get('driver')!r}, not overlay2: no overlay2 layer store"
+        )
+    overlay2 = snap.get("overlay2")
+    if overlay2 is None or "layerdb" not in snap:
+        raise CannotCheck("the layer store was not read (overlay2_facts with layers: false)")
+    if not overlay2.get("exists"):
+        raise CannotCheck(
+            f"the driver home {overlay2.get('home') or '<data-root>/overlay2'} does not exist: "
+            "the data root is not where Docker keeps its layers"
+        )
 
 
 # Lookups hand out the snapshot's own dicts (checks only read them): no copies, as the
@@ -167,17 +172,20 @@ def plural(count: int, word: str) -> str:
 
 @check(
     "OVL-001",
-    "The engine runs overlay2 on a filesystem with d_type",
-    "Run the docker_storage role: it sets storage-driver overlay2 in daemon.json on xfs "
-    "(ftype=1) or ext4.",
+    "The engine runs the policy's storage driver on a filesystem with d_type",
+    severity="critical",
+    rationale="overlay2 without d_type (xfs ftype=0) corrupts layers; another driver hides the "
+    "images of this one.",
+    remediation="Run the docker_storage role: it sets the storage driver in daemon.json on "
+    "xfs (ftype=1) or ext4 and refuses a switch that would hide images.",
 )
-def driver_is_overlay2(snap: Snapshot) -> list[str]:
-    docker = snap.get("docker", {})
-    if not docker.get("answers"):
-        return [f"Docker does not answer: {docker.get('error', '')}"]
+def driver_is_overlay2(snap: Snapshot, policy: Policy) -> list[str]:
+    docker = engine(snap)
     problems = []
-    if docker.get("driver") != "overlay2":
-        problems.append(f"storage driver is {docker.get('driver')!r}, not 'overlay2'")
+    if docker.get("driver") != policy["driver"]:
+        problems.append(
+            f"storage driver is {docker.get('driver')!r}, policy wants {policy['driver']!r}"
+        )
     if docker.get("d_type") is not True:
         problems.append(
             f"backing filesystem {docker.get('backing_filesystem')!r} does not support d_type"
@@ -188,18 +196,23 @@ def driver_is_overlay2(snap: Snapshot) -> list[str]:
 @check(
     "OVL-002",
     "Driver dirs are closed to other users",
-    "chmod 0710 <data-root>/overlay2 and its layer dirs, 0700 <data-root>/overlay2/l "
-    "(Docker 20.10.9+ creates them so).",
+    severity="high",
+    rationale="Layer contents hold image and container files; other users must not read "
+    "them through the driver's directories.",
+    remediation="chmod 0710 <data-root>/overlay2 and its layer dirs, 0700 "
+    "<data-root>/overlay2/l (Docker 20.10.9+ creates them so).",
 )
-def driver_dir_modes(snap: Snapshot) -> list[str]:
-    overlay2 = snap.get("overlay2", {})
-    if not overlay2.get("exists"):
-        return []
+def driver_dir_modes(snap: Snapshot, policy: Policy) -> list[str]:
+    layer_store(snap)
+    overlay2 = snap["overlay2"]
     problems = []
     if overlay2.get("mode") is not None and overlay2["mode"] & 0o007:
         problems.append(f"{home(snap)} has mode {overlay2['mode']:04o}, open to others")
-    if overlay2.get("links_mode") not in (None, 0o700):
-        problems.append(f"{home(snap)}/l has mode {overlay2['links_mode']:04o}, not 0700")
+    if overlay2.get("links_mode") is None:
+        if layers(snap):
+            problems.append(f"{home(snap)}/l does not exist, yet the home holds layer dirs")
+    elif overlay2["links_mode"] != 0o700:
+        problems.append(f"{home(snap)}/l has mode {overlay2['links_mode']:04o}, want 0700")
     open_dirs = sorted(name for name, layer in layers(snap).items() if layer["mode"] & 0o007)
     if open_dirs:
         problems.append(f"{plural(len(open_dirs), 'layer dir')} open to others: {open_dirs[:5]}")
@@ -209,9 +222,13 @@ def driver_dir_modes(snap: Snapshot) -> list[str]:
 @check(
     "OVL-003",
     "Every layer in the layer database has its layer dir",
-    "The image is damaged: remove it (docker rmi) and load or pull it again.",
+    severity="critical",
+    rationale="A layer the database names but the disk lacks makes its image or container "
+    "unusable.",
+    remediation="The image is damaged: remove it (docker rmi) and load or pull it again.",
 )
-def layerdb_dirs_exist(snap: Snapshot) -> list[str]:
+def layerdb_dirs_exist(snap: Snapshot, policy: Policy) -> list[str]:
+    layer_store(snap)
     dirs = layers(snap)
     problems = [
         f"layer {chain} names layer dir {entry.get('cache_id')!r}, which does not exist"
@@ -228,9 +245,12 @@ def layerdb_dirs_exist(snap: Snapshot) -> list[str]:
 @check(
     "OVL-004",
     "Every image layer is in the layer database",
-    "The image is damaged: remove it (docker rmi) and load or pull it again.",
+    severity="critical",
+    rationale="An image whose layer is missing from the layer database cannot be run.",
+    remediation="The image is damaged: remove it (docker rmi) and load or pull it again.",
 )
-def image_layers_in_layerdb(snap: Snapshot) -> list[str]:
+def image_layers_in_layerdb(snap: Snapshot, policy: Policy) -> list[str]:
+    layer_store(snap)
     db = layerdb(snap)
     problems = []
     for image in snap.get("images", []):
@@ -244,10 +264,12 @@ def image_layers_in_layerdb(snap: Snapshot) -> list[str]:
 @check(
     "OVL-005",
     "Layer dirs hold the parts of their kind",
-    "A layer dir without its parts cannot be mounted: remove the image or container that "
-    "uses it and recreate it.",
+    severity="high",
+    rationale="A layer dir without its diff, link, lower or work cannot be mounted.",
+    remediation="Remove the image or container that uses the layer dir and recreate it.",
 )
-def layer_parts(snap: Snapshot) -> list[str]:
+def layer_parts(snap: Snapshot, policy: Policy) -> list[str]:
+    layer_store(snap)
     has_parent = child_dirs(snap)
     known = referenced(snap)
     problems = []
@@ -273,10 +295,12 @@ def layer_parts(snap: Snapshot) -> list[str]:
 @check(
     "OVL-006",
     "Every lower file names existing layers, nearest parent first",
-    "A broken lower chain means the layer cannot be mounted: remove the image or container "
-    "that uses it and recreate it.",
+    severity="critical",
+    rationale="A broken or reordered lower chain mounts the wrong files, or nothing.",
+    remediation="Remove the image or container that uses the layer and recreate it.",
 )
-def lower_chains(snap: Snapshot) -> list[str]:
+def lower_chains(snap: Snapshot, policy: Policy) -> list[str]:
+    layer_store(snap)
     dirs = layers(snap)
     problems = []
     wanted = expected_lower(snap)
@@ -293,10 +317,14 @@ def lower_chains(snap: Snapshot) -> list[str]:
 @check(
     "OVL-007",
     "Every l/ link points to ../<id>/diff of an existing layer, and every layer has one",
-    "Dangling l/ links are left by a crash during layer removal; with Docker stopped, delete "
-    "the dangling links. A layer without its link must be recreated.",
+    severity="high",
+    rationale="Mounts name layers through their l/ links; a wrong link mounts the wrong layer.",
+    remediation="Dangling l/ links are left by a crash during layer removal. Confirm the "
+    "target dir is really gone (ls <home>/<id>), then delete the link with Docker stopped. A "
+    "layer without its link must be recreated (remove and pull or load its image).",
 )
-def short_links(snap: Snapshot) -> list[str]:
+def short_links(snap: Snapshot, policy: Policy) -> list[str]:
+    layer_store(snap)
     dirs = layers(snap)
     problems = []
     for name, target in sorted(links(snap).items()):
@@ -305,7 +333,10 @@ def short_links(snap: Snapshot) -> list[str]:
             problems.append(f"l/{name} -> {target} does not lead to an existing layer's diff")
     for name, layer in sorted(dirs.items()):
         lid = layer.get("link")
-        if lid is not None and links(snap).get(lid) != f"../{name}/diff":
+        if lid is None:
+            if "diff" in layer["parts"] and name not in build_cache(snap):
+                problems.append(f"{name}: has no link file, so no l/ link names it")
+        elif links(snap).get(lid) != f"../{name}/diff":
             problems.append(f"{name}: its link {lid} is not l/{lid} -> ../{name}/diff")
     return problems
 
@@ -313,10 +344,15 @@ def short_links(snap: Snapshot) -> list[str]:
 @check(
     "OVL-008",
     "No orphan layer dirs",
-    "An orphan dir is left by an interrupted pull, build or removal and wastes space. Check "
-    "that no container uses it, then remove it with Docker stopped.",
+    severity="low",
+    rationale="A layer dir nothing references wastes space and hides in backups and migrations.",
+    remediation="An orphan is left by an interrupted pull, build or removal. Confirm nothing "
+    "uses it: `grep -rl <dir> <data-root>/image/overlay2/layerdb` finds nothing and `docker "
+    "ps -aq | xargs -r docker inspect --format '{{.GraphDriver.Data}}' | grep <dir>` prints "
+    "nothing; then, with Docker stopped, remove <home>/<dir> and its l/ link.",
 )
-def orphan_dirs(snap: Snapshot) -> list[str]:
+def orphan_dirs(snap: Snapshot, policy: Policy) -> list[str]:
+    layer_store(snap)
     orphans = sorted(set(layers(snap)) - referenced(snap) - build_cache(snap))
     return [f"layer dir {name} is not referenced by the layer database" for name in orphans]
 
@@ -324,10 +360,15 @@ def orphan_dirs(snap: Snapshot) -> list[str]:
 @check(
     "OVL-009",
     "Overlay mounts belong to running containers",
-    "A merged mount without a running container is left behind by a crash: unmount it "
-    "(umount <home>/<id>/merged) with Docker stopped.",
+    severity="medium",
+    rationale="A merged mount left by a crash pins the layer and hides whether it is in use.",
+    remediation="Confirm the mount is unused first: `docker ps -q | xargs -r docker inspect "
+    "--format '{{.GraphDriver.Data.MergedDir}}'` must not list it and `fuser -vm "
+    "<home>/<id>/merged` must show no process. Only then, with Docker stopped, run umount "
+    "<home>/<id>/merged.",
 )
-def stray_mounts(snap: Snapshot) -> list[str]:
+def stray_mounts(snap: Snapshot, policy: Policy) -> list[str]:
+    layer_store(snap)
     running = running_mounts(snap)
     problems = []
     for mount in snap.get("overlay_mounts", []):
@@ -341,9 +382,14 @@ def stray_mounts(snap: Snapshot) -> list[str]:
 @check(
     "OVL-010",
     "Running containers are mounted as docker inspect says: init layer, then the image",
-    "Restart the container; if the mount stays wrong, recreate it.",
+    severity="high",
+    rationale="A container mounted over other layers than its image's runs other files than "
+    "the image promises.",
+    remediation="Restart the container (docker restart <name>); if the mount stays wrong, "
+    "recreate it from its image.",
 )
-def container_mounts(snap: Snapshot) -> list[str]:
+def container_mounts(snap: Snapshot, policy: Policy) -> list[str]:
+    layer_store(snap)
     by_cid = mounts(snap)
     problems = []
     for layer, container in sorted(running_mounts(snap).items()):
@@ -382,31 +428,6 @@ def container_mounts(snap: Snapshot) -> list[str]:
     return problems
 
 
-# ---- running them ----------------------------------------------------------------------------
-
-
-def results(snap: Snapshot) -> list[dict[str, Any]]:
-    """Every check's outcome: id, title, passed, problems, remediation."""
-    outcome = []
-    for item in CHECKS:
-        problems = item.run(snap)
-        outcome.append(
-            {
-                "id": item.id,
-                "title": item.title,
-                "passed": not problems,
-                "problems": problems,
-                "remediation": item.remediation,
-            }
-        )
-    return outcome
-
-
-def failed(snap: Snapshot) -> list[dict[str, Any]]:
-    """The checks that found problems."""
-    return [result for result in results(snap) if not result["passed"]]
-
-
 # ---- lookups the tests and roles share -------------------------------------------------------
 
 
@@ -421,16 +442,3 @@ def image_dirs(snap: Snapshot, image: dict[str, Any]) -> list[str]:
     db = layerdb(snap)
     chains = chain_ids(image.get("diff_ids", []))
     return [db.get(chain, {}).get("cache_id", "") for chain in reversed(chains)]
-
-
-def describe(findings: list[dict[str, Any]], limit: int = 3) -> str:
-    """Findings as one readable message: id, title, the first problems, the fix."""
-    parts = []
-    for finding in findings:
-        problems = finding["problems"]
-        more = f" (and {len(problems) - limit} more)" if len(problems) > limit else ""
-        parts.append(
-            f"{finding['id']} {finding['title']}: {'; '.join(problems[:limit])}{more}."
-            f" Fix: {finding['remediation']}"
-        )
-    return " ".join(parts)

@@ -1,0 +1,77 @@
+"""The policy: policy/default.yml is the judge's defaults, and bad policies name the key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import layerwise_checks as checks
+import pytest
+import yaml
+
+from .conftest import ROOT, load
+
+DEFAULT = ROOT / "policy/default.yml"
+role_filters = load("roles/docker_storage/filter_plugins/docker_storage.py")
+
+
+def test_default_policy_file_is_the_judges_defaults_with_each_key_explained() -> None:
+    text = DEFAULT.read_text()
+    given = yaml.safe_load(text)
+    assert given.pop("version") == 1
+    assert given == checks.defaults()
+    for key, (_, _, doc) in checks.POLICY.items():
+        assert f"# {doc}\n{key}:" in text, key
+
+
+def test_a_valid_policy_is_the_defaults_with_what_it_sets() -> None:
+    policy, errors = checks.validate({"version": 1, "live_restore": True, "audit_paths": ["/x"]})
+    assert errors == []
+    assert policy == {**checks.defaults(), "live_restore": True, "audit_paths": ["/x"]}
+    assert checks.validate(None) == (checks.defaults(), [])
+
+
+@pytest.mark.parametrize(
+    ("given", "error"),
+    [
+        ({"drivr": "overlay2"}, "drivr: not a policy key; known keys: audit_paths"),
+        ({"version": 2}, "version: 2 is not a policy version this layerwise reads (1)"),
+        ({"driver": 3}, "driver: 3 is not a string"),
+        ({"fstab_entry": "yes"}, "fstab_entry: 'yes' is not true or false"),
+        ({"live_restore": "on"}, "live_restore: 'on' is not true, false or null"),
+        ({"min_free_percent": 101}, "min_free_percent: 101 is not a whole number from 0 to 100"),
+        ({"min_free_percent": True}, "min_free_percent: True is not a whole number"),
+        ({"min_free_percent": -1}, "min_free_percent: -1 is not a whole number"),
+        ({"daemon_json_max_mode": 644}, "daemon_json_max_mode: 644 is not an octal mode"),
+        ({"unit_max_mode": "0648"}, "unit_max_mode: '0648' is not an octal mode"),
+        ({"backing_filesystems": "xfs"}, "backing_filesystems: 'xfs' is not a list"),
+        ({"audit_paths": [""]}, "audit_paths: [''] is not a list of non-empty strings"),
+        ({"daemon_json": ["a"]}, "daemon_json: ['a'] is not a mapping"),
+    ],
+)
+def test_a_bad_policy_names_the_key_and_what_it_takes(given: dict[str, Any], error: str) -> None:
+    policy, errors = checks.validate(given)
+    assert len(errors) == 1
+    assert errors[0].startswith(error), errors
+    assert policy == checks.defaults()
+
+
+def test_a_policy_that_is_not_a_mapping_is_refused() -> None:
+    assert checks.validate(["driver"])[1] == ["a policy is a mapping of keys to values, not list"]
+
+
+@pytest.mark.parametrize(
+    ("source", "opts", "owns_fs"),
+    [("/dev/vdb", ["overlay2.size=10G"], True), ("", [], False)],
+)
+def test_the_roles_promise_is_a_valid_policy(source: str, opts: list[str], owns_fs: bool) -> None:
+    given = role_filters.role_policy("overlay2", "/var/lib/docker", opts, "xfs", source)
+    policy, errors = checks.validate(given)
+    assert errors == []
+    assert policy["daemon_json"] == {
+        "storage-driver": "overlay2",
+        "data-root": "/var/lib/docker",
+        **({"storage-opts": opts} if opts else {}),
+    }
+    assert policy["data_root_own_filesystem"] is owns_fs
+    assert policy["fstab_entry"] is owns_fs
+    assert policy["backing_filesystems"] == (["xfs"] if source else ["xfs", "ext4"])
