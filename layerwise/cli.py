@@ -1,0 +1,123 @@
+"""The compliance command line.
+
+  python -m layerwise compliance -i INVENTORY [--limit PATTERN] [--policy FILE]
+      [--waivers FILE] [--out DIR] [--textfile PATH] [--forks N]
+  python -m layerwise inputs [--policy FILE] [--waivers FILE]      check them, print the policy
+  python -m layerwise report --raw FILE [--policy ...] [--waivers ...] [--out DIR] [--textfile]
+
+``compliance`` checks the inputs, runs playbooks/compliance.yml (which runs ``report``) and
+exits with the report's code: 0 every check passed or is waived, 1 a check failed, 2 a host or
+a check could not be checked, or the input is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import ROOT, fleet, render
+from .inputs import InputError, load_policy, load_waivers
+
+EXIT_BAD_INPUT = 2
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m layerwise", description=__doc__.split("\n")[0])
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def inputs(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--policy", type=Path, help="policy YAML (default: policy/default.yml)")
+        p.add_argument("--waivers", type=Path, help="waivers YAML")
+
+    run = sub.add_parser("compliance", help="check a fleet and write the reports")
+    run.add_argument("-i", "--inventory", required=True, help="Ansible inventory")
+    run.add_argument("--limit", default="all", help="host pattern (default: all)")
+    inputs(run)
+    run.add_argument("--out", type=Path, default=ROOT / "reports", help="reports directory")
+    run.add_argument("--textfile", type=Path, help="also write the Prometheus textfile here")
+    run.add_argument("--forks", type=int, default=20, help="hosts checked at once (default 20)")
+    inputs(sub.add_parser("inputs", help="check the policy and waivers; print the policy"))
+    report = sub.add_parser("report", help="judge what hosts sent back, write the reports")
+    report.add_argument("--raw", type=Path, required=True, help="compliance-raw.json")
+    inputs(report)
+    report.add_argument("--out", type=Path, default=ROOT / "reports")
+    report.add_argument("--textfile", type=Path)
+    return top
+
+
+def compliance(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    load_policy(args.policy)  # a bad input stops here, before any host is contacted
+    load_waivers(args.waivers)
+    extra = {
+        "layerwise_hosts": args.limit,
+        "layerwise_reports": str(args.out.resolve()),
+        "layerwise_policy_file": str(args.policy.resolve()) if args.policy else "",
+        "layerwise_waivers_file": str(args.waivers.resolve()) if args.waivers else "",
+        "layerwise_textfile": str(args.textfile.resolve()) if args.textfile else "",
+    }
+    result = args.out / "compliance.json"
+    result.unlink(missing_ok=True)
+    env = dict(
+        os.environ, ANSIBLE_CONFIG=os.environ.get("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
+    )
+    playbook = Path(sys.executable).with_name("ansible-playbook")
+    command = [
+        str(playbook),
+        "-i",
+        args.inventory,
+        str(ROOT / "playbooks/compliance.yml"),
+        "--forks",
+        str(args.forks),
+        "-e",
+        json.dumps(extra),
+    ]
+    args.out.mkdir(parents=True, exist_ok=True)
+    log = args.out / "compliance-ansible.log"
+    print(
+        f"layerwise: checking '{args.limit}' of {args.inventory}, {args.forks} hosts at a time "
+        f"(Ansible's log: {log})",
+        flush=True,
+    )
+    with log.open("w") as handle:
+        subprocess.run(command, env=env, stdout=handle, stderr=subprocess.STDOUT, check=False)
+    if not result.exists():
+        tail = log.read_text(errors="replace").strip().splitlines()[-15:]
+        print("layerwise: the run wrote no report; the end of Ansible's log:", file=sys.stderr)
+        print("\n".join(tail), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    built = json.loads(result.read_text())
+    sys.stdout.write(render.terminal.render(built))
+    print(f"layerwise: {time.monotonic() - started:.1f} s; reports in {args.out}/", flush=True)
+    return int(built["exit_code"])
+
+
+def report(args: argparse.Namespace) -> int:
+    policy = load_policy(args.policy)
+    waivers = load_waivers(args.waivers)
+    raw = json.loads(args.raw.read_text())
+    built = fleet.report(raw, policy, waivers)
+    render.write_all(built, args.out, args.textfile)
+    sys.stdout.write(render.terminal.render(built))
+    return int(built["exit_code"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "inputs":
+            policy = load_policy(args.policy)
+            load_waivers(args.waivers)
+            print(json.dumps(policy))
+            return 0
+        if args.command == "report":
+            return report(args)
+        return compliance(args)
+    except InputError as exc:
+        print(f"layerwise: the input is wrong, nothing was checked:\n{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT

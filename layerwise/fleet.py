@@ -1,0 +1,226 @@
+"""A compliance run's verdict: what each host sent back, made safe, waived, compared.
+
+Input is what playbooks/compliance.yml registers per host (``{"hosts": {name: result},
+"groups": {name: [group, ...]}}``: the overlay2_facts module's outcomes and summary, or why
+the host could not be checked). Everything a host sends is
+untrusted: strings are bounded and credentials in URLs redacted here, once, before any report
+sees them; each report format escapes for itself.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import fnmatch
+import json
+import re
+from typing import Any
+
+import layerwise_checks as checks
+
+from .inputs import Waiver
+
+SCHEMA_VERSION = 1
+CHECKED, UNREACHABLE, ERROR = "checked", "unreachable", "error"
+WAIVED = "waived"
+# what fleet drift compares, from each host's summary
+DRIFT_FIELDS = ("engine_version", "driver", "image_store", "backing_filesystem", "storage_keys")
+MAX_TEXT = 2000
+MAX_ITEMS = 200
+_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@")
+
+
+def clean(value: Any, depth: int = 0) -> Any:
+    """A host's value made safe to keep: strings bounded and without credentials, lists
+    bounded, nesting bounded."""
+    if isinstance(value, str):
+        value = _CREDENTIALS.sub(r"\1***:***@", value)
+        return value if len(value) <= MAX_TEXT else value[:MAX_TEXT] + "... (truncated)"
+    if depth > 6:
+        return "(nested too deep)"
+    if isinstance(value, list):
+        kept = [clean(v, depth + 1) for v in value[:MAX_ITEMS]]
+        return kept + ([f"... and {len(value) - MAX_ITEMS} more"] if len(value) > MAX_ITEMS else [])
+    if isinstance(value, dict):
+        return {
+            clean(str(k), depth + 1): clean(v, depth + 1)
+            for k, v in list(value.items())[:MAX_ITEMS]
+        }
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return clean(str(value), depth)
+
+
+def why_not_checked(result: dict[str, Any]) -> str:
+    """The reason a host could not be checked, from its Ansible result."""
+    parts = [str(result.get("msg") or "")]
+    for key in ("module_stderr", "module_stdout", "stderr"):
+        text = str(result.get(key) or "").strip()
+        if text:
+            parts.append(text.splitlines()[-1])
+    reason = ": ".join(p for p in parts if p) or "no result came back"
+    if "not found" in reason and "python" in reason:
+        reason = f"no python3 on the host ({reason})"
+    return reason
+
+
+def host_entry(name: str, groups: list[str], result: dict[str, Any]) -> dict[str, Any]:
+    """One host of the report, from what Ansible registered for it."""
+    entry: dict[str, Any] = {"name": clean(name), "groups": clean(sorted(groups)), "reason": ""}
+    if result.get("unreachable"):
+        entry.update(status=UNREACHABLE, reason=clean(why_not_checked(result)), results=[])
+    elif "results" not in result:
+        entry.update(status=ERROR, reason=clean(why_not_checked(result)), results=[])
+    else:
+        known = checks.by_id()
+        outcomes = []
+        for item in result.get("results") or []:
+            if not isinstance(item, dict) or item.get("id") not in known:
+                continue
+            outcomes.append(
+                {
+                    "id": item["id"],
+                    "status": item.get("status")
+                    if item.get("status") in checks.STATUSES
+                    else checks.CANNOT,
+                    "problems": clean([str(p) for p in item.get("problems") or []]),
+                    "reason": clean(str(item.get("reason") or "")),
+                    "waiver": None,
+                }
+            )
+        missing = sorted(set(known) - {o["id"] for o in outcomes})
+        for check_id in missing:
+            outcomes.append(
+                {
+                    "id": check_id,
+                    "status": checks.CANNOT,
+                    "problems": [],
+                    "reason": "the host did not report this check (an older layerwise?)",
+                    "waiver": None,
+                }
+            )
+        order = {c.id: n for n, c in enumerate(checks.CHECKS)}
+        outcomes.sort(key=lambda o: order[o["id"]])
+        entry.update(status=CHECKED, results=outcomes)
+        entry["elapsed"] = (
+            result.get("elapsed") if isinstance(result.get("elapsed"), (int, float)) else None
+        )
+    entry["summary"] = clean(result.get("summary") or {})
+    return entry
+
+
+def matches(waiver: Waiver, host: dict[str, Any]) -> bool:
+    if any(fnmatch.fnmatchcase(host["name"], p) for p in waiver.hosts):
+        return True
+    return any(fnmatch.fnmatchcase(g, p) for p in waiver.groups for g in host["groups"])
+
+
+def apply_waivers(hosts: list[dict[str, Any]], waivers: list[Waiver], today: dt.date) -> None:
+    """Waive failed outcomes a live waiver covers; say when an expired one no longer does."""
+    for host in hosts:
+        for outcome in host["results"]:
+            if outcome["status"] != checks.FAIL:
+                continue
+            for waiver in waivers:
+                if waiver.check != outcome["id"] or not matches(waiver, host):
+                    continue
+                live = waiver.expires >= today
+                outcome["waiver"] = {**waiver.as_dict(), "expired": not live}
+                if live:
+                    outcome["status"] = WAIVED
+                    break
+
+
+def _value(summary: dict[str, Any], field: str) -> str:
+    value = summary.get(field)
+    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else str(value)
+
+
+def drift(hosts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Hosts whose effective storage differs from most of their group, field by field."""
+    groups: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+    for host in hosts:
+        if host["status"] == CHECKED:
+            for group in ["all", *host["groups"]]:
+                groups[group].append(host)
+    found, seen = [], set()
+    for group, members in sorted(groups.items(), key=lambda g: (g[0] != "all", g[0])):
+        names = frozenset(h["name"] for h in members)
+        if len(members) < 2 or names in seen:
+            continue
+        seen.add(names)
+        for field in DRIFT_FIELDS:
+            values = {h["name"]: _value(h["summary"], field) for h in members}
+            counts = collections.Counter(values.values())
+            if len(counts) < 2:
+                continue
+            usual = sorted(counts, key=lambda v: (-counts[v], v))[0]
+            found.append(
+                {
+                    "group": group,
+                    "field": field,
+                    "usual": usual,
+                    "hosts": {n: v for n, v in sorted(values.items()) if v != usual},
+                }
+            )
+    return found
+
+
+def exit_code(hosts: list[dict[str, Any]]) -> int:
+    """2 when a host or a check could not be checked, else 1 when a check failed, else 0."""
+    statuses = {o["status"] for h in hosts for o in h["results"]}
+    if any(h["status"] != CHECKED for h in hosts) or checks.CANNOT in statuses:
+        return 2
+    return 1 if checks.FAIL in statuses else 0
+
+
+def report(
+    raw: dict[str, Any],
+    policy: dict[str, Any],
+    waivers: list[Waiver],
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """The whole report (reports/compliance.json, schema/compliance.schema.json)."""
+    today = today or dt.date.today()
+    groups = raw.get("groups") or {}
+    hosts = [
+        host_entry(
+            str(name), list(groups.get(name) or []), result if isinstance(result, dict) else {}
+        )
+        for name, result in sorted((raw.get("hosts") or {}).items())
+    ]
+    apply_waivers(hosts, waivers, today)
+    counts = collections.Counter(o["status"] for h in hosts for o in h["results"])
+    code = exit_code(hosts)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated": clean(
+            str(raw.get("generated") or dt.datetime.now(dt.timezone.utc).isoformat())
+        ),
+        "duration_seconds": raw.get("duration_seconds")
+        if isinstance(raw.get("duration_seconds"), (int, float))
+        else None,
+        "verdict": {0: "pass", 1: "fail", 2: "error"}[code],
+        "exit_code": code,
+        "totals": {
+            "hosts": len(hosts),
+            "checked": sum(h["status"] == CHECKED for h in hosts),
+            "not_checked": sum(h["status"] != CHECKED for h in hosts),
+            **{s: counts.get(s, 0) for s in (*checks.STATUSES, WAIVED)},
+        },
+        "policy": policy,
+        "waivers": [{**w.as_dict(), "expired": w.expires < today} for w in waivers],
+        "checks": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "severity": c.severity,
+                "cis": c.cis,
+                "rationale": c.rationale,
+                "remediation": c.remediation,
+            }
+            for c in checks.CHECKS
+        ],
+        "hosts": hosts,
+        "drift": drift(hosts),
+    }

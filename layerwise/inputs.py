@@ -1,0 +1,146 @@
+"""The inputs of a compliance run, checked before any host is contacted: the policy and the
+waivers, each error with its file, line and what to write instead."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import layerwise_checks as checks
+import yaml
+
+from . import ROOT
+
+DEFAULT_POLICY = ROOT / "policy/default.yml"
+WAIVER_KEYS = {"check", "hosts", "groups", "justification", "expires", "approved_by"}
+
+
+class InputError(ValueError):
+    """A policy or waiver file that cannot be used; the message names file, line and fix."""
+
+
+@dataclass(frozen=True)
+class Waiver:
+    check: str
+    hosts: tuple[str, ...]
+    groups: tuple[str, ...]
+    justification: str
+    expires: dt.date
+    approved_by: str
+    line: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "hosts": list(self.hosts),
+            "groups": list(self.groups),
+            "justification": self.justification,
+            "expires": self.expires.isoformat(),
+            "approved_by": self.approved_by,
+            "line": self.line,
+        }
+
+
+def _load(path: Path) -> tuple[Any, yaml.Node | None]:
+    """A YAML file's data and its node tree (for line numbers)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    try:
+        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise InputError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+
+
+def _key_lines(node: yaml.Node | None) -> dict[str, int]:
+    """Line of each key of a mapping node (1-based)."""
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+
+
+def load_policy(path: Path | None) -> dict[str, Any]:
+    """The policy file over the judge's defaults; every error with its line."""
+    if path is None:
+        path = DEFAULT_POLICY
+    data, node = _load(path)
+    policy, errors = checks.validate(data)
+    if errors:
+        lines = _key_lines(node)
+        raise InputError(
+            "\n".join(f"{path}:{lines.get(e.split(':', 1)[0], 1)}: {e}" for e in errors)
+        )
+    return policy
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        return tuple(value)
+    return None
+
+
+def _waiver(entry: Any, line: int, known: set[str]) -> tuple[Waiver | None, list[str]]:
+    if not isinstance(entry, dict):
+        return None, [f"a waiver is a mapping with {', '.join(sorted(WAIVER_KEYS))}"]
+    errors = [f"unknown key {k!r}" for k in sorted(set(entry) - WAIVER_KEYS)]
+    check = entry.get("check")
+    if check not in known:
+        errors.append(f"check {check!r} is not a layerwise check id (e.g. {sorted(known)[0]})")
+    hosts, groups = _strings(entry.get("hosts", [])), _strings(entry.get("groups", []))
+    if "hosts" in entry and hosts is None:
+        errors.append("hosts must be a host name pattern or a list of them")
+    if "groups" in entry and groups is None:
+        errors.append("groups must be a group name pattern or a list of them")
+    if not entry.get("hosts") and not entry.get("groups"):
+        errors.append("name the hosts or groups it waives (patterns such as 'build-*')")
+    for key in ("justification", "approved_by"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            errors.append(f"{key} is required: who and why, in words")
+    expires = entry.get("expires")
+    if isinstance(expires, dt.datetime):
+        expires = expires.date()
+    elif isinstance(expires, str):
+        with contextlib.suppress(ValueError):
+            expires = dt.date.fromisoformat(expires)
+    if not isinstance(expires, dt.date):
+        errors.append(f"expires {entry.get('expires')!r} is not a date (YYYY-MM-DD)")
+    if errors:
+        return None, errors
+    return Waiver(
+        check,
+        hosts or (),
+        groups or (),
+        entry["justification"].strip(),
+        expires,
+        entry["approved_by"].strip(),
+        line,
+    ), []
+
+
+def load_waivers(path: Path | None) -> list[Waiver]:
+    """The waivers of a file (``waivers:`` list); every error with its line."""
+    if path is None:
+        return []
+    data, node = _load(path)
+    if not isinstance(data, dict) or not isinstance(data.get("waivers"), list):
+        raise InputError(f"{path}:1: a waiver file holds 'waivers:', a list of waivers")
+    entries = next(v for k, v in node.value if k.value == "waivers").value  # type: ignore[union-attr]
+    known = {c.id for c in checks.CHECKS}
+    waivers, errors = [], []
+    for entry, item in zip(data["waivers"], entries):
+        line = item.start_mark.line + 1
+        waiver, problems = _waiver(entry, line, known)
+        errors.extend(f"{path}:{line}: {p}" for p in problems)
+        if waiver:
+            waivers.append(waiver)
+    if errors:
+        raise InputError("\n".join(errors))
+    return waivers

@@ -1,0 +1,78 @@
+"""The terminal report: the fleet matrix, then each failure with what to do, hosts that could
+not be checked, drift, and the verdict. Host strings cannot move the cursor or recolour the
+terminal: control characters are shown as '?'."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+COLUMNS = ("pass", "fail", "waived", "cannot_check", "skip")
+
+
+def safe(text: Any) -> str:
+    return _CONTROL.sub("?", str(text))
+
+
+def matrix(report: dict[str, Any]) -> list[str]:
+    width = max([len("host"), *(len(safe(h["name"])) for h in report["hosts"])])
+    lines = [
+        f"{'host':<{width}}  {'state':<11}  "
+        + "  ".join(f"{c:>6}" for c in ("pass", "fail", "waived", "cannot", "skip"))
+    ]
+    for host in report["hosts"]:
+        counts = {c: sum(o["status"] == c for o in host["results"]) for c in COLUMNS}
+        cells = "  ".join(f"{counts[c]:>6}" for c in COLUMNS)
+        lines.append(f"{safe(host['name']):<{width}}  {host['status']:<11}  {cells}")
+    return lines
+
+
+def details(report: dict[str, Any]) -> list[str]:
+    titles = {c["id"]: c for c in report["checks"]}
+    lines = []
+    for host in report["hosts"]:
+        name = safe(host["name"])
+        if host["status"] != "checked":
+            lines.append(f"NOT CHECKED  {name}: {safe(host['reason'])}")
+            continue
+        for o in host["results"]:
+            check = titles[o["id"]]
+            head = f"{o['id']} [{check['severity']}] {check['title']}"
+            if o["status"] == "fail":
+                lines.append(f"FAIL    {name}  {head}")
+                lines.extend(f"          found: {safe(p)}" for p in o["problems"])
+                if o["waiver"]:
+                    w = o["waiver"]
+                    why = safe(w["justification"])
+                    lines.append(f"          waiver expired on {w['expires']}: {why}")
+                lines.append(f"          fix:   {safe(check['remediation'])}")
+            elif o["status"] == "cannot_check":
+                lines.append(f"CANNOT  {name}  {head}: {safe(o['reason'])}")
+            elif o["status"] == "waived":
+                w = o["waiver"]
+                lines.append(
+                    f"WAIVED  {name}  {head}: {safe(w['justification'])} "
+                    f"(approved by {safe(w['approved_by'])}, expires {w['expires']})"
+                )
+    return lines
+
+
+def drift_lines(report: dict[str, Any]) -> list[str]:
+    return [
+        f"DRIFT   group {safe(d['group'])}: {d['field']} is {safe(d['usual'])} on most hosts; "
+        + ", ".join(f"{safe(h)} has {safe(v)}" for h, v in d["hosts"].items())
+        for d in report["drift"]
+    ]
+
+
+def render(report: dict[str, Any]) -> str:
+    t = report["totals"]
+    verdict = (
+        f"layerwise compliance: {report['verdict'].upper()} (exit {report['exit_code']}): "
+        f"{t['hosts']} hosts, {t['checked']} checked, {t['not_checked']} not checked; "
+        f"{t['pass']} passed, {t['fail']} failed, {t['waived']} waived, "
+        f"{t['cannot_check']} could not be checked, {t['skip']} not asked"
+    )
+    sections = [matrix(report), details(report), drift_lines(report), [verdict]]
+    return "\n\n".join("\n".join(s) for s in sections if s) + "\n"
