@@ -8,6 +8,7 @@ from pathlib import Path
 from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # the controller package, layerwise/
 # the judge is a package of module_utils; hosts get it through Ansible, tests import it
 sys.path.insert(0, str(ROOT / "module_utils"))
 
