@@ -8,6 +8,7 @@ import html
 from typing import Any
 
 STATUSES = ("fail", "cannot_check", "waived", "pass", "skip")
+MARKS = {"pass": "✓", "fail": "✗", "waived": "W", "cannot_check": "?", "skip": "·"}
 LABELS = {
     "pass": "pass",
     "fail": "fail",
@@ -23,7 +24,7 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding
 .pass{background:#dff3df}.fail{background:#f8d4d4}.waived{background:#fff1c2}.cannot_check{background:#e3dcf5}.skip{background:#eee}
 .verdict{font-size:1.1em;font-weight:bold;padding:.4em .6em;display:inline-block}
 .cell{min-width:1.4em;text-align:center}.filters label{margin-right:1em}
-.hidden{display:none}code,pre{white-space:pre-wrap;font-family:ui-monospace,monospace}
+.hidden{display:none}#matrix{font-size:12px}#matrix th.check{font-weight:normal}.counts span{white-space:nowrap;margin-right:.3em;padding:0 .2em}code,pre{white-space:pre-wrap;font-family:ui-monospace,monospace}
 """
 
 SCRIPT = """
@@ -45,7 +46,10 @@ def e(value: Any) -> str:
 
 def matrix(report: dict[str, Any]) -> str:
     checks = report["checks"]
-    head = "".join(f'<th title="{e(c["title"])}">{e(c["id"])}</th>' for c in checks)
+    head = "".join(
+        f'<th class="check" title="{e(c["id"])}: {e(c["title"])}">{"<br>".join(e(p) for p in c["id"].split("-", 1))}</th>'
+        for c in checks
+    )
     rows = []
     for host in report["hosts"]:
         by_id = {o["id"]: o for o in host["results"]}
@@ -58,15 +62,17 @@ def matrix(report: dict[str, Any]) -> str:
         else:
             cells = "".join(
                 f'<td class="cell {e(by_id[c["id"]]["status"])}" title="{e(c["id"])}: {e(LABELS.get(by_id[c["id"]]["status"], ""))}">'
-                f"{e(LABELS.get(by_id[c['id']]['status'], '')[:1])}</td>"
+                f"{MARKS.get(by_id[c['id']]['status'], '?')}</td>"
                 if c["id"] in by_id
                 else '<td class="cell cannot_check">?</td>'
                 for c in checks
             )
         rows.append(
-            f'<tr class="host" data-host="{e(host["name"])}"><th><a href="#host-{e(host["name"])}">{e(host["name"])}</a></th><td>{counts}</td>{cells}</tr>'
+            f'<tr class="host" data-host="{e(host["name"])}"><th><a href="#host-{e(host["name"])}">{e(host["name"])}</a></th><td class="counts">{counts}</td>{cells}</tr>'
         )
+    legend = " ".join(f'<span class="{s}">{MARKS[s]} {LABELS[s]}</span>' for s in STATUSES)
     return (
+        f'<p class="counts">{legend}</p>'
         f'<table id="matrix"><tr><th>host</th><th>outcomes</th>{head}</tr>{"".join(rows)}</table>'
     )
 
