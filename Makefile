@@ -4,11 +4,15 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 HOSTS ?= 3
+INVENTORY ?= inventories/lab
+LIMIT ?= all
+POLICY ?=
+WAIVERS ?=
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help venv engine lab lab-down lab-test lab-check lint unit molecule test bench clean
+.PHONY: help venv engine lab lab-down lab-test lab-check lint unit molecule test bench clean compliance
 
 help:
 	@echo "make lab [HOSTS=3]   start lab Docker hosts and configure their storage"
@@ -17,6 +21,8 @@ help:
 	@echo "make test            lint, unit tests and the molecule scenarios"
 	@echo "make lint | unit | molecule | lab-check   one stage of make test"
 	@echo "make bench           facts module on 1,000+ layers, remote commands of the suite"
+	@echo "make compliance [INVENTORY=inventories/lab] [LIMIT=all] [POLICY=file] [WAIVERS=file]"
+	@echo "                     judge every host's storage, write reports/compliance.*"
 	@echo "make clean           remove the venv and caches"
 
 $(BIN)/.installed: requirements.txt
@@ -68,6 +74,12 @@ test:
 	@rm -f $(REPORTS)
 	@$(MAKE) --no-print-directory lint unit molecule lab-check
 	@scripts/junit_totals.py $(REPORTS)
+
+# Fleet compliance: python -m layerwise compliance (playbooks/compliance.yml). make's own exit
+# status is 2 on any failure; the plain command exits 0 pass, 1 failed, 2 could not check.
+compliance: venv
+	@$(BIN)/python -m layerwise compliance -i $(INVENTORY) --limit '$(LIMIT)' \
+		$(if $(POLICY),--policy $(POLICY)) $(if $(WAIVERS),--waivers $(WAIVERS))
 
 bench: lab
 	@scripts/stage.sh "bench" scripts/bench.sh

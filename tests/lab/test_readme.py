@@ -44,6 +44,8 @@ class Expect:
 # must get as far as contacting them (tools found, inventory and playbook valid) and fail
 # there only.
 UNREACHABLE = ("build-01.example.com", "run-01.example.com")
+# the lab as make lab leaves it passes the default policy
+PASSED = "layerwise compliance: PASS (exit 0)"
 
 EXPECTED = {
     "make lab": Expect(0, ("site.yml: ok", "passed", "remote commands per host")),
@@ -59,6 +61,13 @@ EXPECTED = {
     "--hosts='ansible://docker_hosts' --ansible-inventory=inventories/example": Expect(
         1, ("Could not resolve hostname", *(f"cannot read {h}: rc=255" for h in UNREACHABLE))
     ),
+    "make compliance INVENTORY=inventories/lab": Expect(0, (PASSED,)),
+    ".venv/bin/python -m layerwise compliance -i inventories/lab "
+    "--waivers policy/waivers.example.yml": Expect(0, (PASSED,)),
+    ".venv/bin/ansible-playbook -i inventories/lab playbooks/compliance.yml": Expect(
+        0, (PASSED, "failed=0")
+    ),
+    "make compliance": Expect(0, (PASSED,)),
     "make lint": Expect(0, ("==> ansible-lint: ok",)),
     "make unit": Expect(0, ("==> unit tests: ok",)),
     "make lab-down": Expect(0, ("lab down: ok",)),

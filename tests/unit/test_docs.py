@@ -1,0 +1,37 @@
+"""What README files say is what the code has: the checks table is the registry's, and every
+role's variable table is its argument_specs (and its defaults)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from layerwise import docs
+
+from .conftest import ROOT
+
+ROLES = sorted(p.parent.parent for p in ROOT.glob("roles/*/meta/argument_specs.yml"))
+
+
+def test_readme_checks_table_is_the_registry() -> None:
+    text = docs.README.read_text()
+    assert docs.with_table(text) == text, "README's checks table is stale: python -m layerwise.docs"
+
+
+def test_a_readme_without_the_table_markers_is_refused() -> None:
+    with pytest.raises(ValueError, match="no checks table"):
+        docs.with_table("# README\n")
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda p: p.name)
+def test_role_readme_documents_every_variable_once(role: Path) -> None:
+    specs = yaml.safe_load((role / "meta/argument_specs.yml").read_text())["argument_specs"]
+    options = {name for entry in specs.values() for name in entry.get("options", {})}
+    defaults = set(yaml.safe_load((role / "defaults/main.yml").read_text()) or {})
+    documented = re.findall(r"^\| `(\w+)` \|", (role / "README.md").read_text(), flags=re.M)
+    assert len(documented) == len(set(documented)), "a variable is in the README table twice"
+    assert set(documented) == options, "README table and meta/argument_specs.yml differ"
+    assert defaults <= options, "defaults/main.yml has a variable argument_specs lacks"
