@@ -45,8 +45,20 @@ PY
 ansible-playbook playbooks/bench.yml -e bench_host="$host" -e bench_state=absent >/dev/null
 after=$(layers)
 
+echo "==> compliance runs: one host, then every lab host"
+compliance() {  # compliance LIMIT NAME: wall and controller CPU seconds, report bytes
+  /usr/bin/time -f '{"wall_s": %e, "user_s": %U, "sys_s": %S}' -o "reports/bench-compliance-$2.json" \
+    python -m layerwise compliance -i inventories/lab --limit "$1" --out "reports/bench-compliance-$2" \
+    >/dev/null || true
+  ANSIBLE_CONFIG=ansible.cfg ansible-playbook -i inventories/lab playbooks/compliance.yml -vvv \
+    -e layerwise_hosts="$1" -e layerwise_reports="$PWD/reports/bench-compliance-$2" 2>&1 |
+    grep -c "^<$host> EXEC" >"reports/bench-compliance-$2.execs" || true
+}
+compliance "$host" one
+compliance lab all
+
 python3 - "$host" "$before" "$loaded" "$after" "$checks_s" <<'PY'
-import json, sys
+import json, os, sys
 host, before, loaded, after, checks_s = sys.argv[1:]
 counts = [json.load(open(f"reports/bench-commands-{n}.json")).get(host) for n in ("lab", "loaded")]
 facts = json.load(open("reports/bench-facts.json"))
@@ -61,4 +73,14 @@ bench on {host}
   every check of the registry over that snapshot, median of 5: {checks_s} s; layer store: no findings
   docker load of the bench images: {facts['load']}
   layer dirs after removing the bench images: {after} (before: {before})""")
+for name in ("one", "all"):
+    run = json.load(open(f"reports/bench-compliance-{name}.json"))
+    report = json.load(open(f"reports/bench-compliance-{name}/compliance.json"))
+    hosts = report["totals"]["hosts"]
+    size = os.path.getsize(f"reports/bench-compliance-{name}/compliance.json")
+    execs = open(f"reports/bench-compliance-{name}.execs").read().strip()
+    cpu = run["user_s"] + run["sys_s"]
+    print(f"""  compliance, {hosts} host(s): wall {run['wall_s']:.1f} s, controller CPU {cpu:.1f} s \
+({cpu / hosts:.2f} s per host), compliance.json {size / hosts / 1024:.1f} KB per host, \
+remote commands on {host}: {execs}, verdict {report['verdict']}""")
 PY
