@@ -366,6 +366,121 @@ def test_a_broken_host_fails_the_check_that_names_it(
     assert any(named in problem for problems in found.values() for problem in problems), found
 
 
+@pytest.mark.parametrize(
+    ("breakage", "problems"),
+    [
+        (
+            data_root_on_root_fs,
+            {
+                "CFG-001": [
+                    "/var/lib/docker is on the filesystem mounted at '/' (/dev/vda1), "
+                    "not on its own"
+                ]
+            },
+        ),
+        (on_btrfs, {"CFG-003": ["the data root is on 'btrfs', policy allows ['xfs', 'ext4']"]}),
+        (xfs_without_ftype, {"CFG-003": ["xfs on /dev/vdb has ftype=0, want 1"]}),
+        (no_fstab_entry, {"CFG-004": ["/etc/fstab has no entry for /var/lib/docker"]}),
+        (
+            no_mount_dependency,
+            {"CFG-005": ["docker.service RequiresMountsFor is [], without /var/lib/docker"]},
+        ),
+        (
+            daemon_json_group_writable,
+            {"CFG-006": ["/etc/docker/daemon.json has mode 0664: bits 0020 are outside 0644"]},
+        ),
+        (
+            daemon_json_owned_by_a_user,
+            {"CFG-006": ["/etc/docker/daemon.json is owned by 1000:0, want 0:0 (root:root)"]},
+        ),
+        (
+            unit_group_writable,
+            {
+                "CFG-007": [
+                    "/lib/systemd/system/docker.service has mode 0664: bits 0020 are outside 0644"
+                ]
+            },
+        ),
+        (
+            config_dir_group_writable,
+            {"CFG-008": ["/etc/docker has mode 0775: bits 0020 are outside 0755"]},
+        ),
+        (storage_flag, {"CFG-009": ["--storage-driver=vfs in 'dockerd -s'"]}),
+        (
+            aufs,
+            {
+                "OVL-001": ["storage driver is 'aufs', policy wants 'overlay2'"],
+                "CFG-010": [
+                    "daemon.json's storage driver is aufs",
+                    "the engine's storage driver is aufs",
+                ],
+            },
+        ),
+        (dm_basesize, {"CFG-011": ["storage-opts has 'dm.basesize=20G'"]}),
+        (
+            little_space,
+            {"CFG-014": ["536870912 of 10737418240 bytes free (5.0%), policy wants at least 10%"]},
+        ),
+        (
+            few_inodes,
+            {"CFG-015": ["1000 of 5000000 inodes free (0.0%), policy wants at least 10%"]},
+        ),
+        (
+            live_restore_pending,
+            {
+                "CFG-017": [
+                    "daemon.json sets live-restore True, the running engine has False: "
+                    "restart pending"
+                ]
+            },
+        ),
+        (
+            data_root_pending,
+            {
+                "CFG-017": [
+                    "daemon.json sets data-root '/srv/docker', the running engine uses "
+                    "'/var/lib/docker': restart pending"
+                ]
+            },
+        ),
+        (another_driver, {"OVL-001": ["storage driver is 'vfs', policy wants 'overlay2'"]}),
+        (no_d_type, {"OVL-001": ["backing filesystem 'xfs' does not support d_type"]}),
+        (home_open_to_others, {"OVL-002": [f"{s.HOME} has mode 0711, open to others"]}),
+        (links_dir_open, {"OVL-002": [f"{s.HOME}/l has mode 0750, want 0700"]}),
+        (
+            links_dir_missing,
+            {"OVL-002": [f"{s.HOME}/l does not exist, yet the home holds layer dirs"]},
+        ),
+        (layer_dir_open_to_others, {"OVL-002": [f"1 layer dir open to others: ['{s.TOP}']"]}),
+        (
+            orphan_dir,
+            {"OVL-008": [f"layer dir {'e' * 64} is not referenced by the layer database"]},
+        ),
+        (
+            merged_left_by_stopped_container,
+            {
+                "OVL-009": [
+                    f"overlay on {s.HOME}/{s.CONTAINER}/merged belongs to no running container"
+                ]
+            },
+        ),
+        (
+            mounted_twice,
+            {"OVL-010": [f"web: 2 overlay mounts on {s.HOME}/{s.CONTAINER}/merged, want 1"]},
+        ),
+        (base_layer_with_lower, {"OVL-005": [f"base layer {s.BASE} also holds lower"]}),
+        (child_layer_without_work, {"OVL-005": [f"layer with a parent {s.TOP} lacks work"]}),
+    ],
+    ids=lambda value: value.__name__ if callable(value) else None,
+)
+def test_problems_say_what_was_found_and_what_is_wanted(
+    breakage: Callable[[Snapshot], None], problems: dict[str, list[str]]
+) -> None:
+    snap = s.healthy()
+    breakage(snap)
+    assert failing(snap) == problems
+
+
 @pytest.mark.parametrize("mode", [0o600, 0o644, 0o640, 0o400, 0o444])
 def test_modes_within_0644_pass(mode: int) -> None:
     snap = s.healthy()
