@@ -222,8 +222,9 @@ def config_dir(snap: Snapshot, policy: Policy) -> list[str]:
     severity="high",
     rationale="A storage flag and the same key in daemon.json make dockerd refuse to start; a "
     "flag alone overrides what daemon.json says.",
-    remediation="Remove --storage-driver, --storage-opt and --data-root from docker.service, "
-    "its drop-ins and /etc/default/docker; set them in daemon.json.",
+    remediation="Move --storage-driver, --storage-opt and --data-root from docker.service, "
+    "its drop-ins and /etc/default/docker into daemon.json; check the result with dockerd "
+    "--validate (Docker 23+) before restarting.",
 )
 def storage_flags(snap: Snapshot, policy: Policy) -> list[str]:
     return [
@@ -258,7 +259,8 @@ def no_aufs(snap: Snapshot, policy: Policy) -> list[str]:
     cis="2.11",
     rationale="dm.basesize belongs to devicemapper, removed from current engines; with "
     "overlay2 dockerd refuses to start on it.",
-    remediation="Remove dm.basesize from storage-opts in daemon.json.",
+    remediation="Take dm.basesize out of storage-opts in daemon.json; check the result with "
+    "dockerd --validate (Docker 23+) before restarting.",
 )
 def no_dm_basesize(snap: Snapshot, policy: Policy) -> list[str]:
     opts = daemon_config(snap).get("storage-opts") or []

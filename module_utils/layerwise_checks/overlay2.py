@@ -225,7 +225,9 @@ def driver_dir_modes(snap: Snapshot, policy: Policy) -> list[str]:
     severity="critical",
     rationale="A layer the database names but the disk lacks makes its image or container "
     "unusable.",
-    remediation="The image is damaged: remove it (docker rmi) and load or pull it again.",
+    remediation="The image is damaged. First check which containers use it (docker ps -a "
+    "--filter ancestor=<image>: they must be recreated after) and that it can be pulled or "
+    "loaded again; then remove it (docker rmi) and pull or load it.",
 )
 def layerdb_dirs_exist(snap: Snapshot, policy: Policy) -> list[str]:
     layer_store(snap)
@@ -247,7 +249,9 @@ def layerdb_dirs_exist(snap: Snapshot, policy: Policy) -> list[str]:
     "Every image layer is in the layer database",
     severity="critical",
     rationale="An image whose layer is missing from the layer database cannot be run.",
-    remediation="The image is damaged: remove it (docker rmi) and load or pull it again.",
+    remediation="The image is damaged. First check which containers use it (docker ps -a "
+    "--filter ancestor=<image>: they must be recreated after) and that it can be pulled or "
+    "loaded again; then remove it (docker rmi) and pull or load it.",
 )
 def image_layers_in_layerdb(snap: Snapshot, policy: Policy) -> list[str]:
     layer_store(snap)
@@ -266,7 +270,9 @@ def image_layers_in_layerdb(snap: Snapshot, policy: Policy) -> list[str]:
     "Layer dirs hold the parts of their kind",
     severity="high",
     rationale="A layer dir without its diff, link, lower or work cannot be mounted.",
-    remediation="Remove the image or container that uses the layer dir and recreate it.",
+    remediation="Find what uses the layer dir (grep -rl <dir> <data-root>/image/overlay2/"
+    "layerdb); check that it can be recreated (its image can be pulled or loaded, a "
+    "container's data lives in volumes); then remove it and recreate it.",
 )
 def layer_parts(snap: Snapshot, policy: Policy) -> list[str]:
     layer_store(snap)
@@ -297,7 +303,9 @@ def layer_parts(snap: Snapshot, policy: Policy) -> list[str]:
     "Every lower file names existing layers, nearest parent first",
     severity="critical",
     rationale="A broken or reordered lower chain mounts the wrong files, or nothing.",
-    remediation="Remove the image or container that uses the layer and recreate it.",
+    remediation="Find what uses the layer (grep -rl <dir> <data-root>/image/overlay2/layerdb); "
+    "check that it can be recreated (its image can be pulled or loaded, a container's data "
+    "lives in volumes); then remove it and recreate it.",
 )
 def lower_chains(snap: Snapshot, policy: Policy) -> list[str]:
     layer_store(snap)

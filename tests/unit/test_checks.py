@@ -54,6 +54,23 @@ def test_every_check_says_what_a_report_needs() -> None:
     assert [o["id"] for o in checks.results(s.healthy())] == ids
 
 
+def test_rationale_and_remediation_are_sentences() -> None:
+    for item in checks.CHECKS:
+        assert item.rationale.endswith("."), item.id
+        assert item.remediation.endswith((".", ")")), item.id
+        assert not item.title.endswith("."), item.id
+
+
+DESTRUCTIVE = ("remove", "delete", "umount", "prune", "unmount")
+
+
+def test_no_remediation_removes_or_unmounts_without_saying_how_to_confirm_first() -> None:
+    for item in checks.CHECKS:
+        text = item.remediation.lower()
+        if any(word in text for word in DESTRUCTIVE):
+            assert "confirm" in text or "check" in text or "after" in text, item.id
+
+
 @pytest.mark.parametrize(
     ("check_id", "cis"),
     [
