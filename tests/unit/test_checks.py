@@ -315,6 +315,10 @@ def live_restore_pending(snap: Snapshot) -> None:
     snap["daemon_json"]["content"]["live-restore"] = True
 
 
+def driver_pending(snap: Snapshot) -> None:
+    snap["daemon_json"]["content"]["storage-driver"] = "vfs"
+
+
 def data_root_pending(snap: Snapshot) -> None:
     snap["daemon_json"]["content"]["data-root"] = "/srv/docker"
 
@@ -461,6 +465,15 @@ def test_a_broken_host_fails_the_check_that_names_it(
             },
         ),
         (another_driver, {"OVL-001": ["storage driver is 'vfs', policy wants 'overlay2'"]}),
+        (
+            driver_pending,
+            {
+                "CFG-017": [
+                    "daemon.json sets storage-driver 'vfs', the running engine has 'overlay2': "
+                    "restart pending"
+                ]
+            },
+        ),
         (no_d_type, {"OVL-001": ["backing filesystem 'xfs' does not support d_type"]}),
         (home_open_to_others, {"OVL-002": [f"{s.HOME} has mode 0711, open to others"]}),
         (links_dir_open, {"OVL-002": [f"{s.HOME}/l has mode 0750, want 0700"]}),
@@ -629,6 +642,60 @@ def test_what_a_check_cannot_see_is_cannot_check_with_the_reason(
     found = outcomes(snap)
     assert {i for i, o in found.items() if o["status"] == "cannot_check"} == cannot
     assert all(why in found[i]["reason"] for i in cannot), {i: found[i]["reason"] for i in cannot}
+
+
+@pytest.mark.parametrize(
+    ("blindness", "check_id", "reason"),
+    [
+        (engine_down, "OVL-001", "Docker does not answer: connection refused"),
+        (engine_down, "CFG-017", "Docker does not answer: connection refused"),
+        (
+            home_missing,
+            "OVL-002",
+            "the driver home /srv/wrong/overlay2 does not exist: the data root is not where "
+            "Docker keeps its layers",
+        ),
+        (
+            layers_not_read,
+            "OVL-003",
+            "the layer store was not read (overlay2_facts with layers: false)",
+        ),
+        (another_driver, "OVL-004", "the engine runs 'vfs', not overlay2: no overlay2 layer store"),
+        (data_root_missing, "CFG-001", "the data root /var/lib/docker does not exist on the host"),
+        (
+            daemon_json_broken,
+            "CFG-011",
+            "/etc/docker/daemon.json does not parse: Expecting value: line 1 column 1",
+        ),
+    ],
+    ids=lambda value: value.__name__ if callable(value) else None,
+)
+def test_cannot_check_says_exactly_why(
+    blindness: Callable[[Snapshot], None], check_id: str, reason: str
+) -> None:
+    snap = s.healthy()
+    blindness(snap)
+    found = outcomes(snap)[check_id]
+    assert (found["status"], found["reason"]) == ("cannot_check", reason)
+
+
+@pytest.mark.parametrize(
+    ("missing", "check_id", "reason"),
+    [
+        ("docker", "OVL-001", "the snapshot holds no engine facts"),
+        ("backing_fs", "CFG-003", "the snapshot holds no facts about the data root's filesystem"),
+        ("daemon_json", "CFG-011", "the snapshot holds no daemon.json facts"),
+        ("daemon_json", "CFG-016", "the snapshot holds no daemon.json facts"),
+        ("unit", "CFG-009", "docker.service was not found (systemctl cat docker.service failed)"),
+    ],
+)
+def test_a_section_missing_from_the_snapshot_is_cannot_check(
+    missing: str, check_id: str, reason: str
+) -> None:
+    snap = s.healthy()
+    del snap[missing]
+    found = outcomes(snap)[check_id]
+    assert (found["status"], found["reason"]) == ("cannot_check", reason)
 
 
 def test_an_empty_snapshot_passes_nothing() -> None:
