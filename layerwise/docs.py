@@ -1,5 +1,6 @@
-"""README's table of checks, generated from the registry: python -m layerwise.docs rewrites
-it; tests/unit/test_docs.py fails when README and the registry differ."""
+"""The checks as documents, generated from the registry: README's table and docs/checks.md
+(each check with why it matters and how to fix it). python -m layerwise.docs rewrites both;
+tests/unit/test_docs.py fails when either differs from the registry."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import layerwise_checks as checks
 from . import ROOT
 
 README = ROOT / "README.md"
+CHECKS_DOC = ROOT / "docs/checks.md"
 BEGIN = "<!-- checks table: generated from the registry (python -m layerwise.docs) -->"
 END = "<!-- end of checks table -->"
 
@@ -19,6 +21,29 @@ def checks_table() -> str:
     rows = ["| id | severity | CIS | check |", "|---|---|---|---|"]
     rows += [f"| {c.id} | {c.severity} | {c.cis or ''} | {c.title} |" for c in checks.CHECKS]
     return "\n".join([BEGIN, *rows, END])
+
+
+def checks_doc() -> str:
+    """docs/checks.md: every check, its severity, CIS item, rationale and remediation."""
+    parts = [
+        "# layerwise checks",
+        "",
+        "Generated from the registry (`module_utils/layerwise_checks`) by "
+        "`python -m layerwise.docs`; do not edit by hand.",
+    ]
+    for c in checks.CHECKS:
+        cis = f", CIS Docker Benchmark 1.6: {c.cis}" if c.cis else ""
+        parts += [
+            "",
+            f"## {c.id}: {c.title}",
+            "",
+            f"Severity: {c.severity}{cis}.",
+            "",
+            f"Why: {c.rationale}",
+            "",
+            f"Fix: {c.remediation}",
+        ]
+    return "\n".join(parts) + "\n"
 
 
 def with_table(text: str) -> str:
@@ -30,4 +55,6 @@ def with_table(text: str) -> str:
 
 if __name__ == "__main__":
     README.write_text(with_table(README.read_text()))
-    sys.stdout.write(f"{README}: checks table written ({len(checks.CHECKS)} checks)\n")
+    CHECKS_DOC.parent.mkdir(exist_ok=True)
+    CHECKS_DOC.write_text(checks_doc())
+    sys.stdout.write(f"{README}, {CHECKS_DOC}: {len(checks.CHECKS)} checks written\n")

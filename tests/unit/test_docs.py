@@ -21,6 +21,12 @@ def test_readme_checks_table_is_the_registry() -> None:
     assert docs.with_table(text) == text, "README's checks table is stale: python -m layerwise.docs"
 
 
+def test_checks_doc_is_the_registry() -> None:
+    assert docs.CHECKS_DOC.read_text() == docs.checks_doc(), (
+        "docs/checks.md is stale: python -m layerwise.docs"
+    )
+
+
 def test_a_readme_without_the_table_markers_is_refused() -> None:
     with pytest.raises(ValueError, match="no checks table"):
         docs.with_table("# README\n")
