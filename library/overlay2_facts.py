@@ -96,12 +96,58 @@ author: layerwise
 """
 
 RETURN = r"""
+data_root:
+  description: The data root read (the option, else daemon.json's data-root, else /var/lib/docker).
+  type: str
+  returned: always
 docker:
-  description: The engine's storage facts (answers, driver, driver_status, root_dir, version).
+  description: The engine's storage facts (answers, error, engine_version, driver, driver_status,
+    backing_filesystem, d_type, root_dir, images, containers, validate_supported, live_restore,
+    userns).
+  type: dict
+  returned: always
+daemon_json:
+  description: The config file dockerd reads (its --config-file, else the option) - path, exists,
+    content or the parse error, owner and mode, the role's backups.
+  type: dict
+  returned: always
+config_dir:
+  description: The directory of that file (/etc/docker) - path, owner and mode.
+  type: dict
+  returned: always
+audit:
+  description: The paths the loaded audit rules watch (auditctl -l), or why they cannot be read.
+  type: dict
+  returned: always
+unit:
+  description: docker.service - found, its file with owner and mode, storage flags on dockerd's
+    command line, RequiresMountsFor, its --config-file.
+  type: dict
+  returned: always
+source:
+  description: The device or loop file meant for the data root - signature, xfs ftype.
   type: dict
   returned: always
 backing_fs:
-  description: The filesystem holding the data root (mount, device, type, options, free space).
+  description: The filesystem holding the data root (mount, device, loop file, type, options,
+    xfs ftype, fstab entries, bytes and inodes total and free).
+  type: dict
+  returned: always
+xfs_quota_supported:
+  description: Whether the kernel has XFS quota (/proc/fs/xfs/xqmstat).
+  type: bool
+  returned: always
+overlay_mounts:
+  description: Overlay mounts under the driver home (lowerdir, upperdir, workdir, absolute).
+  type: list
+  returned: always
+files:
+  description: The asked-for paths described (type, mode, size, owner, rdev, sha256, target,
+    opaque).
+  type: dict
+  returned: always
+digests:
+  description: A content hash of each asked-for layer's diff/.
   type: dict
   returned: always
 overlay2:
@@ -112,6 +158,23 @@ layerdb:
   description: Image layers by chain id and container mounts.
   type: dict
   returned: when layers is true
+images:
+  description: The engine's images with tags, RootFS diff ids and history.
+  type: list
+  returned: when layers is true
+containers:
+  description: Every container with its state, image and GraphDriver data.
+  type: list
+  returned: when layers is true
+summary:
+  description: The host's effective storage in a few fields, for fleet drift (engine_version,
+    driver, image_store, backing_filesystem, storage_keys).
+  type: dict
+  returned: always
+elapsed:
+  description: Seconds the read took on the host.
+  type: float
+  returned: always
 results:
   description: Every check's outcome (id, title, severity, cis, status pass, fail, skip or
     cannot_check, problems, reason, rationale, remediation).
@@ -121,11 +184,6 @@ findings:
   description: The outcomes that failed or could not be checked.
   type: list
   returned: when checks is true
-summary:
-  description: The host's effective storage in a few fields, for fleet drift (engine version,
-    driver, image store, backing filesystem, daemon.json storage keys).
-  type: dict
-  returned: always
 findings_message:
   description: The findings as one readable message (empty when there are none).
   type: str

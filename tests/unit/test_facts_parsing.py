@@ -252,3 +252,14 @@ def test_summary_names_the_image_store() -> None:
         "backing_filesystem": "ext4",
         "storage_keys": {"features": {"containerd-snapshotter": True}},
     }
+
+
+def test_return_documents_every_key_the_module_returns(tmp_path) -> None:
+    """A host without an engine (no socket here) still gets every top-level key."""
+    import yaml
+
+    params = facts.standalone_params(["x", "--params"])
+    params.update(docker_host=f"unix://{tmp_path}/none.sock", data_root=str(tmp_path))
+    returned = set(facts.snapshot(params)) | {"results", "findings", "findings_message"}
+    documented = set(yaml.safe_load(facts.RETURN))
+    assert returned == documented
