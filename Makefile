@@ -4,6 +4,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 HOSTS ?= 3
+# lab host names: <LAB_PREFIX>-1 ... (another prefix runs a second lab beside the first)
+LAB_PREFIX ?= layerwise-lab
 INVENTORY ?= inventories/lab
 LIMIT ?= all
 POLICY ?=
@@ -15,7 +17,7 @@ export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 .PHONY: help venv engine lab lab-down lab-test lab-check lint unit molecule test bench clean compliance
 
 help:
-	@echo "make lab [HOSTS=3]   start lab Docker hosts and configure their storage"
+	@echo "make lab [HOSTS=3] [LAB_PREFIX=layerwise-lab]   start lab Docker hosts, configure their storage"
 	@echo "make lab-down        remove the lab hosts, their loop devices and volumes"
 	@echo "make lab-test        run the host suite (tests/infra) against the lab"
 	@echo "make test            lint, unit tests and the molecule scenarios"
@@ -37,7 +39,8 @@ engine:
 	@scripts/ensure-engine.sh
 
 lab: venv engine
-	@scripts/stage.sh "lab hosts ($(HOSTS))" ansible-playbook playbooks/lab.yml -e lab_count=$(HOSTS)
+	@scripts/stage.sh "lab hosts ($(HOSTS))" ansible-playbook playbooks/lab.yml -e lab_count=$(HOSTS) \
+		-e lab_prefix=$(LAB_PREFIX)
 	@scripts/stage.sh "site.yml" ansible-playbook playbooks/site.yml
 	@$(MAKE) --no-print-directory lab-test
 
@@ -47,7 +50,8 @@ lab-test: venv
 		-p no:cacheprovider --junitxml=reports/junit-infra-lab.xml
 
 lab-down: venv
-	@scripts/stage.sh "lab down" ansible-playbook playbooks/lab.yml -e lab_state=absent
+	@scripts/stage.sh "lab down" ansible-playbook playbooks/lab.yml -e lab_state=absent \
+		-e lab_prefix=$(LAB_PREFIX)
 
 lint: venv
 	@scripts/stage.sh ruff bash -c 'ruff check . && ruff format --check .'

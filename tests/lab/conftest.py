@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -12,6 +13,8 @@ FRESH_ENV = {
     "HOME": "/root",
     "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     "LANG": "C.UTF-8",
+    # the one setting passed on: a second lab beside another (make lab LAB_PREFIX=...)
+    **({"LAB_PREFIX": os.environ["LAB_PREFIX"]} if os.environ.get("LAB_PREFIX") else {}),
 }
 
 

@@ -10,13 +10,14 @@ import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
+import yaml
 
 from .conftest import ROOT, shell
 
-CLEAN, BROKEN, STOPPED = "layerwise-lab-1", "layerwise-lab-2", "layerwise-lab-3"
+LAB_INVENTORY = ROOT / "inventories/lab/hosts.yml"
 ORPHAN = "0" * 64
 ORPHAN_LINK = "LAYERWISETESTORPHANAAAAAAA"
 MADE = ["OVL-008", "CFG-006", "CFG-017"]  # orphan dir, daemon.json 0664, live-restore pending
@@ -61,17 +62,30 @@ def docker_sh(host: str, script: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def lab_hosts() -> list[str]:
+    """The lab's hosts, as make lab wrote them: <prefix>-1, -2, -3."""
+    hosts = yaml.safe_load(LAB_INVENTORY.read_text())["lab"]["hosts"]
+    return sorted(hosts, key=lambda name: int(name.rsplit("-", 1)[1]))
+
+
+class Lab(NamedTuple):
+    clean: str
+    broken: str
+    stopped: str
+
+
 @pytest.fixture(scope="module")
-def lab() -> Iterator[None]:
+def lab() -> Iterator[Lab]:
     """The lab as make lab leaves it, then host 2 broken on purpose and host 3 stopped."""
     rc, out = shell("make lab", timeout=1800)
     assert rc == 0, out[-3000:]
-    docker_sh(BROKEN, BREAK)
-    subprocess.run(["docker", "stop", STOPPED], check=True, capture_output=True)
-    yield
-    docker_sh(BROKEN, REPAIR)
+    hosts = Lab(*lab_hosts()[:3])
+    docker_sh(hosts.broken, BREAK)
+    subprocess.run(["docker", "stop", hosts.stopped], check=True, capture_output=True)
+    yield hosts
+    docker_sh(hosts.broken, REPAIR)
     # start host 3 again and wait until it has booted (role lab_hosts)
-    extra = json.dumps({"names": [STOPPED], "state": "present"})
+    extra = json.dumps({"names": [hosts.stopped], "state": "present"})
     rc, out = shell(f".venv/bin/ansible-playbook tests/lab/boot_host.yml -e '{extra}'", 900)
     assert rc == 0, out[-3000:]
 
@@ -97,43 +111,46 @@ def failed(report: dict[str, Any], host: str) -> list[str]:
     return [o["id"] for o in entry["results"] if o["status"] == "fail"]
 
 
+Run = tuple[int, str, dict[str, Any]]
+
+
 @pytest.fixture(scope="module")
-def run(lab: None) -> tuple[int, str, dict[str, Any]]:
+def run(lab: Lab) -> Run:
     return compliance()
 
 
-def test_the_report_names_exactly_what_was_broken(run: tuple[int, str, dict[str, Any]]) -> None:
+def test_the_report_names_exactly_what_was_broken(lab: Lab, run: Run) -> None:
     rc, out, report = run
     assert rc == 2, out
-    assert failed(report, CLEAN) == []
-    assert failed(report, BROKEN) == MADE
+    assert failed(report, lab.clean) == []
+    assert failed(report, lab.broken) == MADE
     statuses = {h["name"]: h["status"] for h in report["hosts"]}
-    assert statuses == {CLEAN: "checked", BROKEN: "checked", STOPPED: "unreachable"}
-    stopped = next(h for h in report["hosts"] if h["name"] == STOPPED)
+    assert statuses == {lab.clean: "checked", lab.broken: "checked", lab.stopped: "unreachable"}
+    stopped = next(h for h in report["hosts"] if h["name"] == lab.stopped)
     assert "not running" in stopped["reason"], stopped["reason"]
     cannot = [
         o["id"] for h in report["hosts"] for o in h["results"] if o["status"] == "cannot_check"
     ]
     assert cannot == []
-    assert f"NOT CHECKED  {STOPPED}" in out
+    assert f"NOT CHECKED  {lab.stopped}" in out
     assert "fix:" in out
 
 
-def test_a_waiver_waives_and_an_expired_one_fails_again(lab: None, tmp_path: Path) -> None:
+def test_a_waiver_waives_and_an_expired_one_fails_again(lab: Lab, tmp_path: Path) -> None:
     for expires, status in (("2099-12-31", "waived"), ("2020-01-31", "fail")):
         waivers = tmp_path / f"waivers-{expires}.yml"
         waivers.write_text(
-            f"waivers:\n  - check: CFG-006\n    hosts: [{BROKEN}]\n    justification: test\n"
+            f"waivers:\n  - check: CFG-006\n    hosts: [{lab.broken}]\n    justification: test\n"
             f"    expires: {expires}\n    approved_by: tests/lab\n"
         )
         rc, out, report = compliance("--waivers", str(waivers))
         assert rc == 2, out
-        outcome = verdicts(report)[BROKEN][1]["CFG-006"]
+        outcome = verdicts(report)[lab.broken][1]["CFG-006"]
         assert outcome == status, out
     assert "waiver expired on 2020-01-31" in out
 
 
-def test_the_playbook_gives_the_same_verdicts(run: tuple[int, str, dict[str, Any]]) -> None:
+def test_the_playbook_gives_the_same_verdicts(run: Run) -> None:
     rc, out = shell(
         ".venv/bin/ansible-playbook -i inventories/lab playbooks/compliance.yml", timeout=900
     )
@@ -143,7 +160,7 @@ def test_the_playbook_gives_the_same_verdicts(run: tuple[int, str, dict[str, Any
     assert "Fail unless every check passed or is waived" in out
 
 
-def test_bad_waivers_stop_the_run_before_any_host(lab: None, tmp_path: Path) -> None:
+def test_bad_waivers_stop_the_run_before_any_host(lab: Lab, tmp_path: Path) -> None:
     waivers = tmp_path / "waivers.yml"
     waivers.write_text("waivers:\n  - check: CFG-999\n    hosts: [x]\n")
     rc, out, report = compliance("--waivers", str(waivers))
@@ -156,7 +173,7 @@ def test_bad_waivers_stop_the_run_before_any_host(lab: None, tmp_path: Path) -> 
     )
 
 
-def test_the_html_report_renders_in_a_browser(run: tuple[int, str, dict[str, Any]]) -> None:
+def test_the_html_report_renders_in_a_browser(run: Run) -> None:
     page = (REPORTS / "compliance.html").as_uri()
     profile = REPORTS / ".chromium-profile"
     base = [*CHROMIUM, f"--user-data-dir={profile}", "--window-size=1400,1000"]
