@@ -791,3 +791,317 @@ def test_findings_read_as_one_message_with_the_fix() -> None:
         "OVL-001 The engine runs the policy's storage driver on a filesystem with d_type: "
         "cannot check: Docker does not answer: connection refused."
     )
+
+
+# ---- every word a report shows (what mutation testing asked for) -----------------------------
+
+
+def test_an_outcome_has_exactly_the_fields_reports_read() -> None:
+    outcome = checks.results(s.healthy(), None, ["OVL-001"])[0]
+    assert outcome == {
+        "id": "OVL-001",
+        "title": checks.by_id()["OVL-001"].title,
+        "severity": "critical",
+        "cis": "",
+        "status": "pass",
+        "problems": [],
+        "reason": "",
+        "rationale": checks.by_id()["OVL-001"].rationale,
+        "remediation": checks.by_id()["OVL-001"].remediation,
+    }
+
+
+def test_a_registered_check_cannot_be_changed() -> None:
+    with pytest.raises(AttributeError):
+        checks.CHECKS[0].severity = "low"  # type: ignore[misc]
+
+
+def test_registry_refusals_name_the_check() -> None:
+    with pytest.raises(ValueError, match="twice") as twice:
+        checks.registry.check("OVL-001", "x", severity="low", rationale="r", remediation="f")(
+            lambda snap, pol: []
+        )
+    assert str(twice.value) == "OVL-001 is registered twice"
+    with pytest.raises(ValueError, match="severity") as severity:
+        checks.registry.check("X-1", "x", severity="urgent", rationale="r", remediation="f")
+    assert str(severity.value) == (
+        "X-1: severity 'urgent' is not one of ('critical', 'high', 'medium', 'low')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("check_id", "reason"),
+    [
+        ("CFG-002", "policy data_root is empty"),
+        ("CFG-012", "policy live_restore is null"),
+        ("CFG-013", "policy audit_paths is empty"),
+        ("CFG-016", "policy daemon_json is empty"),
+    ],
+)
+def test_what_the_default_policy_does_not_ask_says_which_key(check_id: str, reason: str) -> None:
+    found = outcomes(s.healthy())[check_id]
+    assert (found["status"], found["reason"], found["problems"]) == ("skip", reason, [])
+
+
+@pytest.mark.parametrize(
+    ("given", "problems"),
+    [
+        (
+            {"data_root": "/srv/docker", "mount_dependency": False},
+            {"CFG-002": ["the engine's root dir is '/var/lib/docker', policy wants '/srv/docker'"]},
+        ),
+        (
+            {"live_restore": True},
+            {"CFG-012": ["the engine runs with live-restore False, policy wants True"]},
+        ),
+        (
+            {"audit_paths": ["/etc/docker/daemon.json", "/etc/docker"]},
+            {"CFG-013": ["no audit rule watches /etc/docker/daemon.json"]},
+        ),
+        (
+            {"daemon_json": {"log-driver": "journald", "storage-driver": "overlay2"}},
+            {"CFG-016": ["daemon.json log-driver is None, policy wants 'journald'"]},
+        ),
+        (
+            {"min_free_percent": 90},
+            {
+                "CFG-014": [
+                    "8589934592 of 10737418240 bytes free (80.0%), policy wants at least 90%"
+                ]
+            },
+        ),
+    ],
+)
+def test_policy_problems_say_found_and_wanted(
+    given: dict[str, Any], problems: dict[str, list[str]]
+) -> None:
+    assert failing(s.healthy(), policy(**given)) == problems
+
+
+@pytest.mark.parametrize(
+    ("free", "inodes", "failed_ids"),
+    [
+        (2**30, 500_000, set()),  # exactly 10 %: enough
+        (int(0.0995 * 10 * 2**30), 497_500, {"CFG-014", "CFG-015"}),  # 9.95 %: not enough
+    ],
+)
+def test_the_free_space_floor_is_inclusive(free: int, inodes: int, failed_ids: set[str]) -> None:
+    snap = s.healthy()
+    snap["backing_fs"].update(bytes_free=free, inodes_free=inodes)
+    assert set(failing(snap)) == failed_ids
+
+
+@pytest.mark.parametrize(
+    ("drop", "check_id", "reason"),
+    [
+        ("bytes_total", "CFG-014", "the data root's filesystem reports no bytes count"),
+        ("bytes_free", "CFG-014", "the data root's filesystem reports no bytes count"),
+        ("inodes_total", "CFG-015", "the data root's filesystem reports no inodes count"),
+    ],
+)
+def test_free_space_that_was_not_read_cannot_be_checked(
+    drop: str, check_id: str, reason: str
+) -> None:
+    snap = s.healthy()
+    del snap["backing_fs"][drop]
+    found = outcomes(snap)[check_id]
+    assert (found["status"], found["reason"]) == ("cannot_check", reason)
+
+
+def test_files_without_a_path_are_named_by_their_usual_one() -> None:
+    snap = s.healthy()
+    snap["config_dir"] = {"file": {"type": "dir", "mode": 0o775, "uid": 0, "gid": 0}}
+    del snap["unit"]["path"]
+    snap["unit"]["file"]["mode"] = 0o664
+    del snap["daemon_json"]["path"]
+    snap["daemon_json"]["file"]["mode"] = 0o664
+    assert failing(snap) == {
+        "CFG-006": ["daemon.json has mode 0664: bits 0020 are outside 0644"],
+        "CFG-007": ["docker.service has mode 0664: bits 0020 are outside 0644"],
+        "CFG-008": ["/etc/docker has mode 0775: bits 0020 are outside 0755"],
+    }
+
+
+def test_no_daemon_json_without_a_path_says_daemon_json() -> None:
+    snap = s.healthy()
+    snap["daemon_json"] = {"exists": False}
+    found = outcomes(snap)["CFG-006"]
+    assert found["reason"] == "there is no daemon.json: dockerd uses its defaults"
+
+
+def test_unparseable_daemon_json_messages() -> None:
+    snap = s.healthy()
+    snap["daemon_json"] = {"exists": True, "content": None, "error": "bad"}
+    found = outcomes(snap)
+    assert found["CFG-016"]["problems"] == ["daemon.json does not parse: bad"]
+    assert found["CFG-011"]["reason"] == "daemon.json does not parse: bad"
+
+
+def test_a_flag_from_an_environment_file_says_which_variable() -> None:
+    snap = s.healthy()
+    snap["unit"]["flag_conflicts"] = [
+        {"flag": "-s=vfs", "key": "storage-driver", "command": "dockerd $OPTS", "via": "$OPTS"}
+    ]
+    assert failing(snap) == {"CFG-009": ["-s=vfs in 'dockerd $OPTS' (via $OPTS)"]}
+
+
+def test_an_engine_without_live_restore_or_reason_cannot_be_checked() -> None:
+    snap = s.healthy()
+    del snap["docker"]["live_restore"]
+    assert outcomes(snap, policy(live_restore=True))["CFG-012"]["reason"] == (
+        "the engine does not report LiveRestoreEnabled"
+    )
+    snap["docker"] = {"answers": False}
+    assert outcomes(snap)["OVL-001"]["reason"] == "Docker does not answer: no reason given"
+
+
+def test_audit_that_cannot_be_read_without_a_reason() -> None:
+    snap = s.healthy()
+    snap["audit"] = {"available": False}
+    found = outcomes(snap, policy(audit_paths=["/etc/docker"]))["CFG-013"]
+    assert found["reason"] == "no audit rules could be read (auditctl -l)"
+
+
+def test_a_home_without_its_path_and_a_store_without_layerdb() -> None:
+    snap = s.healthy()
+    snap["overlay2"] = {"exists": False}
+    assert outcomes(snap)["OVL-002"]["reason"] == (
+        "the driver home <data-root>/overlay2 does not exist: the data root is not where "
+        "Docker keeps its layers"
+    )
+    snap = s.healthy()
+    del snap["layerdb"]
+    assert outcomes(snap)["OVL-002"]["status"] == "cannot_check"
+
+
+@pytest.mark.parametrize(("buildkit", "failed_ids"), [(True, set()), (False, {"OVL-008"})])
+def test_buildkit_cache_dirs_are_not_orphans(buildkit: bool, failed_ids: set[str]) -> None:
+    """BuildKit records its cache in <root>/buildkit, not in the layer database."""
+    snap = s.healthy()
+    snap["overlay2"]["buildkit"] = buildkit
+    s.add_unreferenced_layer(snap, "j9cv4hnpokcyfoh1uhz81hn4a", "CACHEAAAAAAAAAAAAAAAAAAAAA")
+    assert set(failing(snap)) == failed_ids
+
+
+def test_a_build_cache_dir_without_a_link_file_is_not_a_broken_layer() -> None:
+    snap = s.healthy()
+    snap["overlay2"]["buildkit"] = True
+    s.add_unreferenced_layer(snap, "j9cv4hnpokcyfoh1uhz81hn4a", "CACHEAAAAAAAAAAAAAAAAAAAAA")
+    cache = snap["overlay2"]["layers"]["j9cv4hnpokcyfoh1uhz81hn4a"]
+    cache["link"] = None
+    del cache["parts"]["link"]
+    del snap["overlay2"]["links"]["CACHEAAAAAAAAAAAAAAAAAAAAA"]
+    assert "OVL-007" not in failing(snap)
+
+
+def test_many_open_layer_dirs_are_counted_and_five_named() -> None:
+    snap = s.healthy()
+    names = [f"{n:064x}" for n in range(7)]
+    for name in names:
+        s.add_unreferenced_layer(snap, name, f"OPEN{name[-2:]}AAAAAAAAAAAAAAAAAAAA")
+        snap["overlay2"]["layers"][name]["mode"] = 0o755
+    assert failing(snap)["OVL-002"] == [f"7 layer dirs open to others: {sorted(names)[:5]}"]
+
+
+def test_layer_store_messages() -> None:
+    snap = s.healthy()
+    snap["layerdb"]["mounts"][s.CID]["init_id"] = "gone-init"
+    snap["images"][0].pop("tags")
+    snap["images"][0]["diff_ids"].append("sha256:" + "3" * 64)
+    del snap["overlay2"]["layers"][s.BASE]["parts"]["link"]
+    del snap["overlay2"]["layers"][s.BASE]["parts"]["diff"]
+    found = failing(snap)
+    assert found["OVL-003"] == [f"container {s.CID[:12]} init_id 'gone-init' has no layer dir"]
+    chain = checks.chain_ids([*s.DIFFS, "sha256:" + "3" * 64])[-1]
+    assert found["OVL-004"] == [
+        f"image sha256:aaaaaaaaaaaa: layer sha256:{'3' * 64} (chain {chain}) is not in layerdb"
+    ]
+    assert found["OVL-005"] == [f"base layer {s.BASE} lacks diff, link"]
+
+
+def test_a_missing_layer_dir_is_named_in_layerdb_terms() -> None:
+    snap = s.healthy()
+    layer_dir_missing(snap)
+    assert failing(snap)["OVL-003"] == [
+        f"layer {s.TOP_CHAIN} names layer dir '{s.TOP}', which does not exist"
+    ]
+
+
+def test_lower_and_link_messages() -> None:
+    snap = s.healthy()
+    snap["overlay2"]["links"]["NOWHEREAAAAAAAAAAAAAAAAAAA"] = "../" + "9" * 64 + "/diff"
+    snap["overlay2"]["layers"][s.TOP]["lower"] = ["l/NOWHEREAAAAAAAAAAAAAAAAAAA"]
+    found = failing(snap)
+    assert found["OVL-006"] == [
+        f"{s.TOP}: lower entry l/NOWHEREAAAAAAAAAAAAAAAAAAA leads to no existing layer",
+        f"{s.TOP}: lower names {['9' * 64]}, the parent chain is {[s.BASE]}",
+    ]
+    assert found["OVL-007"] == [
+        f"l/NOWHEREAAAAAAAAAAAAAAAAAAA -> ../{'9' * 64}/diff "
+        "does not lead to an existing layer's diff"
+    ]
+    snap = s.healthy()
+    lower_in_wrong_order(snap)
+    assert failing(snap)["OVL-006"] == [
+        f"{s.INIT}: lower names {[s.BASE, s.TOP]}, the parent chain is {[s.TOP, s.BASE]}"
+    ]
+    snap = s.healthy()
+    layer_without_link_file(snap)
+    assert failing(snap)["OVL-007"] == [f"{s.TOP}: has no link file, so no l/ link names it"]
+    snap = s.healthy()
+    snap["overlay2"]["layers"][s.BASE]["link"] = "OTHERAAAAAAAAAAAAAAAAAAAAA"
+    assert failing(snap)["OVL-007"] == [
+        f"{s.BASE}: its link OTHERAAAAAAAAAAAAAAAAAAAAA is not "
+        f"l/OTHERAAAAAAAAAAAAAAAAAAAAA -> ../{s.BASE}/diff"
+    ]
+
+
+def test_mount_and_inspect_messages() -> None:
+    snap = s.healthy()
+    snap["containers"][0]["graph_driver"]["data"] = {}
+    snap["overlay_mounts"][0]["upperdir"] = "/elsewhere"
+    upper = f"{s.HOME}/{s.CONTAINER}/diff"
+    work = f"{s.HOME}/{s.CONTAINER}/work"
+    lower = [f"{s.HOME}/{d}/diff" for d in (s.INIT, s.TOP, s.BASE)]
+    assert failing(snap)["OVL-010"] == [
+        f"web: docker inspect lowerdir is [''], want {lower}",
+        f"web: mount upperdir is /elsewhere, want {upper}",
+        f"web: docker inspect upperdir is , want {upper}",
+        f"web: docker inspect workdir is , want {work}",
+        "web: docker inspect MergedDir is None",
+    ]
+
+
+def test_every_running_container_is_judged_after_one_without_a_mount() -> None:
+    snap = s.healthy()
+    other = copy.deepcopy(snap["containers"][0])
+    other.update(id="8" * 64, name="api")
+    snap["containers"].insert(0, other)
+    snap["layerdb"]["mounts"]["8" * 64] = {"mount_id": s.TOP, "init_id": s.INIT, "parent": ""}
+    snap["containers"][1]["graph_driver"]["data"]["MergedDir"] = "/x"
+    problems = failing(snap)["OVL-010"]
+    assert f"api: 0 overlay mounts on {s.HOME}/{s.TOP}/merged, want 1" in problems
+    assert "web: docker inspect MergedDir is /x" in problems
+
+
+def test_image_lookups_by_registry_name_and_missing_layers() -> None:
+    snap = s.healthy()
+    snap["images"][0]["tags"] = ["registry:5000/team/app:latest"]
+    assert checks.image_named(snap, "registry:5000/team/app") is snap["images"][0]
+    image = {"diff_ids": [*s.DIFFS, "sha256:" + "3" * 64]}
+    assert checks.image_dirs(snap, image) == ["", s.TOP, s.BASE]
+
+
+def test_describe_lists_three_problems_then_counts_the_rest() -> None:
+    fail = {
+        "id": "X-1",
+        "title": "T",
+        "status": "fail",
+        "problems": ["a", "b", "c"],
+        "remediation": "R",
+    }
+    cannot = {"id": "X-2", "title": "U", "status": "cannot_check", "reason": "why"}
+    assert checks.describe([cannot, fail]) == "X-2 U: cannot check: why. X-1 T: a; b; c. Fix: R"
+    assert checks.describe([{**fail, "problems": ["a", "b", "c", "d"]}]) == (
+        "X-1 T: a; b; c (and 1 more). Fix: R"
+    )

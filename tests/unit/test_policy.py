@@ -75,3 +75,33 @@ def test_the_roles_promise_is_a_valid_policy(source: str, opts: list[str], owns_
     assert policy["data_root_own_filesystem"] is owns_fs
     assert policy["fstab_entry"] is owns_fs
     assert policy["backing_filesystems"] == (["xfs"] if source else ["xfs", "ext4"])
+
+
+WRONG_KIND = {
+    "str": 3,
+    "bool": "yes",
+    "int": "10",
+    "mode": 644,
+    "strings": "xfs",
+    "dict": ["a"],
+    "tristate": "on",
+}
+
+
+@pytest.mark.parametrize("key", sorted(checks.POLICY))
+def test_every_policy_key_refuses_a_value_of_the_wrong_kind(key: str) -> None:
+    kind = checks.POLICY[key][0]
+    errors = checks.validate({key: WRONG_KIND[kind]})[1]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"{key}: {WRONG_KIND[kind]!r} is not "), errors
+
+
+@pytest.mark.parametrize("value", [0, 100])
+def test_percent_bounds_are_inclusive(value: int) -> None:
+    assert checks.validate({"min_free_percent": value})[0]["min_free_percent"] == value
+
+
+def test_every_error_of_a_policy_is_reported_at_once() -> None:
+    errors = checks.validate({"drivr": 1, "fstab_entry": "yes", "bogus": 2})[1]
+    assert [e.split(":")[0] for e in errors] == ["drivr", "fstab_entry", "bogus"]
+    assert errors[0] == ("drivr: not a policy key; known keys: " + ", ".join(sorted(checks.POLICY)))
