@@ -61,6 +61,12 @@ def why_not_checked(result: dict[str, Any]) -> str:
     reason = ": ".join(p for p in parts if p) or "no result came back"
     if "not found" in reason and "python" in reason:
         reason = f"no python3 on the host ({reason})"
+    elif "Failed to create temporary directory" in reason:
+        # Ansible's words when the connection runs no command at all, e.g. docker exec into
+        # a stopped container; say that first
+        reason = (
+            f"Ansible could not run a command on the host (stopped, or no writable home?): {reason}"
+        )
     return reason
 
 

@@ -1105,3 +1105,19 @@ def test_describe_lists_three_problems_then_counts_the_rest() -> None:
     assert checks.describe([{**fail, "problems": ["a", "b", "c", "d"]}]) == (
         "X-1 T: a; b; c (and 1 more). Fix: R"
     )
+
+
+def test_a_parent_missing_from_the_layer_database_ends_the_chain_without_a_crash() -> None:
+    snap = s.healthy()
+    snap["layerdb"]["layers"][s.TOP_CHAIN]["parent"] = "sha256:" + "7" * 64
+    found = failing(snap)
+    assert found["OVL-006"][0] == f"{s.TOP}: lower names {[s.BASE]}, the parent chain is []"
+
+
+def test_an_image_with_a_tag_is_named_by_it() -> None:
+    snap = s.healthy()
+    image_layer_not_in_layerdb(snap)
+    chain = checks.chain_ids(snap["images"][0]["diff_ids"])[-1]
+    assert failing(snap)["OVL-004"] == [
+        f"image app:latest: layer sha256:{'3' * 64} (chain {chain}) is not in layerdb"
+    ]

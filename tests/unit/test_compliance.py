@@ -134,6 +134,14 @@ def test_a_host_without_python_or_with_a_failed_module_says_why() -> None:
     assert reasons["timeout"] == ("error", "The ansible module timed out after 120 seconds")
 
 
+def test_a_host_that_runs_no_command_says_so_first() -> None:
+    msg = "Task failed: Failed to create temporary directory. In some cases, ..."
+    report = build(raw(stopped={"unreachable": True, "msg": msg}))
+    assert report["hosts"][0]["reason"] == (
+        "Ansible could not run a command on the host (stopped, or no writable home?): " + msg
+    )
+
+
 def test_a_check_the_host_did_not_report_is_cannot_check() -> None:
     result = judged(s.healthy())
     result["results"] = [o for o in result["results"] if o["id"] != "CFG-006"]
