@@ -1121,3 +1121,21 @@ def test_an_image_with_a_tag_is_named_by_it() -> None:
     assert failing(snap)["OVL-004"] == [
         f"image app:latest: layer sha256:{'3' * 64} (chain {chain}) is not in layerdb"
     ]
+
+
+def test_files_are_named_by_the_path_the_host_reported() -> None:
+    snap = s.healthy()
+    snap["config_dir"] = {
+        "path": "/srv/etc/docker",
+        "file": {"type": "dir", "mode": 0o775, "uid": 0, "gid": 0},
+    }
+    snap["daemon_json"].update(path="/srv/etc/docker/d.json", content=None, error="bad")
+    found = outcomes(snap)
+    assert found["CFG-008"]["problems"] == [
+        "/srv/etc/docker has mode 0775: bits 0020 are outside 0755"
+    ]
+    assert found["CFG-016"]["problems"] == ["/srv/etc/docker/d.json does not parse: bad"]
+    snap["daemon_json"] = {"exists": False, "path": "/srv/etc/docker/d.json"}
+    assert outcomes(snap)["CFG-006"]["reason"] == (
+        "there is no /srv/etc/docker/d.json: dockerd uses its defaults"
+    )
