@@ -51,19 +51,25 @@ def clean(value: Any, depth: int = 0) -> Any:
     return clean(str(value), depth)
 
 
+# what Ansible says when the module's own output tells more: then that output is the reason
+GENERIC = ("MODULE FAILURE", "Module result deserialization failed")
+
+
 def why_not_checked(result: dict[str, Any]) -> str:
     """The reason a host could not be checked, from its Ansible result."""
-    parts = [str(result.get("msg") or "")]
-    for key in ("module_stderr", "module_stdout", "stderr"):
-        text = str(result.get(key) or "").strip()
-        if text:
-            parts.append(text.splitlines()[-1])
+    msg = str(result.get("msg") or "").strip()
+    said = [
+        str(result.get(key) or "").strip().splitlines()[-1]
+        for key in ("module_stderr", "module_stdout", "stderr")
+        if str(result.get(key) or "").strip()
+    ]
+    parts = said if said and msg.startswith(GENERIC) else [msg, *said]
     reason = ": ".join(p for p in parts if p) or "no result came back"
     if "not found" in reason and "python" in reason:
         reason = f"no python3 on the host ({reason})"
     elif "Failed to create temporary directory" in reason:
         # Ansible's words when the connection runs no command at all, e.g. docker exec into
-        # a stopped container; say that first
+        # a stopped container without pipelining; say that first
         reason = (
             f"Ansible could not run a command on the host (stopped, or no writable home?): {reason}"
         )

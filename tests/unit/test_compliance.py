@@ -129,9 +129,21 @@ def test_a_host_without_python_or_with_a_failed_module_says_why() -> None:
         )
     )
     reasons = {h["name"]: (h["status"], h["reason"]) for h in report["hosts"]}
-    assert reasons["nopython"][0] == "error"
-    assert reasons["nopython"][1].startswith("no python3 on the host")
+    assert reasons["nopython"] == (
+        "error",
+        "no python3 on the host (/bin/sh: 1: /usr/bin/python3: not found)",
+    )
     assert reasons["timeout"] == ("error", "The ansible module timed out after 120 seconds")
+
+
+def test_a_stopped_container_says_so() -> None:
+    result = {
+        "failed": True,
+        "msg": "Module result deserialization failed: No start of json char found",
+        "module_stderr": "Error response from daemon: Container 9a is not running\n",
+    }
+    report = build(raw(stopped=result))
+    assert report["hosts"][0]["reason"] == "Error response from daemon: Container 9a is not running"
 
 
 def test_a_host_that_runs_no_command_says_so_first() -> None:
