@@ -185,7 +185,8 @@ def test_the_html_report_renders_in_a_browser(run: Run) -> None:
     # the filters ran: passed outcomes are hidden, failed ones shown
     assert 'class="outcome pass hidden"' in html
     assert 'class="outcome fail hidden"' not in html
-    assert "not checked (unreachable)" in html
+    assert "not checked (error)" in html
+    assert "is not running" in html
     shot = REPORTS / "compliance.png"
     shot.unlink(missing_ok=True)
     done = subprocess.run([*base, f"--screenshot={shot}", page], capture_output=True, timeout=120)
