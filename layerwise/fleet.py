@@ -23,6 +23,8 @@ from .inputs import Waiver
 SCHEMA_VERSION = 1
 CHECKED, UNREACHABLE, ERROR = "checked", "unreachable", "error"
 WAIVED = "waived"
+# every status an outcome has in a report: the judge's, and waived
+OUTCOMES = ("pass", "fail", WAIVED, "cannot_check", "skip")
 # what fleet drift compares, from each host's summary
 DRIFT_FIELDS = ("engine_version", "driver", "image_store", "backing_filesystem", "storage_keys")
 MAX_TEXT = 2000
@@ -218,7 +220,7 @@ def report(
             "hosts": len(hosts),
             "checked": sum(h["status"] == CHECKED for h in hosts),
             "not_checked": sum(h["status"] != CHECKED for h in hosts),
-            **{s: counts.get(s, 0) for s in (*checks.STATUSES, WAIVED)},
+            **{s: counts.get(s, 0) for s in OUTCOMES},
         },
         "policy": policy,
         "waivers": [{**w.as_dict(), "expired": w.expires < today} for w in waivers],

@@ -7,7 +7,7 @@ import collections
 import datetime as dt
 from typing import Any
 
-STATUSES = ("pass", "fail", "waived", "cannot_check", "skip")
+from ..fleet import OUTCOMES as STATUSES
 
 
 def label(value: Any) -> str:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..fleet import OUTCOMES as COLUMNS
+
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-COLUMNS = ("pass", "fail", "waived", "cannot_check", "skip")
 
 
 def safe(text: Any) -> str:
