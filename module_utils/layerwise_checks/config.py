@@ -308,12 +308,19 @@ def audit_rules(snap: Snapshot, policy: Policy) -> list[str]:
     return [f"no audit rule watches {p}" for p in policy["audit_paths"] if p not in watched]
 
 
-def free_share(snap: Snapshot, free_key: str, total_key: str) -> float:
+def below_floor(snap: Snapshot, policy: Policy, unit: str, floor_key: str) -> list[str]:
+    """Free ``unit`` (bytes or inodes) on the data root's filesystem against the policy's %."""
     facts = backing(snap)
-    total, free = facts.get(total_key), facts.get(free_key)
+    total, free = facts.get(f"{unit}_total"), facts.get(f"{unit}_free")
     if not total or free is None:
-        raise CannotCheck(f"the data root's filesystem reports no {total_key.split('_')[0]} count")
-    return 100.0 * free / total
+        raise CannotCheck(f"the data root's filesystem reports no {unit} count")
+    share = 100.0 * free / total
+    if share < policy[floor_key]:
+        return [
+            f"{free} of {total} {unit} free ({share:.1f}%), "
+            f"policy wants at least {policy[floor_key]}%"
+        ]
+    return []
 
 
 @check(
@@ -326,14 +333,7 @@ def free_share(snap: Snapshot, free_key: str, total_key: str) -> float:
     "nobody needs them, or grow the filesystem.",
 )
 def free_bytes(snap: Snapshot, policy: Policy) -> list[str]:
-    share = free_share(snap, "bytes_free", "bytes_total")
-    if share < policy["min_free_percent"]:
-        facts = snap["backing_fs"]
-        return [
-            f"{facts['bytes_free']} of {facts['bytes_total']} bytes free ({share:.1f}%), "
-            f"policy wants at least {policy['min_free_percent']}%"
-        ]
-    return []
+    return below_floor(snap, policy, "bytes", "min_free_percent")
 
 
 @check(
@@ -345,14 +345,7 @@ def free_bytes(snap: Snapshot, policy: Policy) -> list[str]:
     "them; on ext4 make the filesystem again with more inodes (mkfs.ext4 -i).",
 )
 def free_inodes(snap: Snapshot, policy: Policy) -> list[str]:
-    share = free_share(snap, "inodes_free", "inodes_total")
-    if share < policy["min_free_inodes_percent"]:
-        facts = snap["backing_fs"]
-        return [
-            f"{facts['inodes_free']} of {facts['inodes_total']} inodes free ({share:.1f}%), "
-            f"policy wants at least {policy['min_free_inodes_percent']}%"
-        ]
-    return []
+    return below_floor(snap, policy, "inodes", "min_free_inodes_percent")
 
 
 @check(
