@@ -6,6 +6,9 @@ VENV ?= .venv
 HOSTS ?= 3
 # lab host names: <LAB_PREFIX>-1 ... (another prefix runs a second lab beside the first)
 LAB_PREFIX ?= layerwise-lab
+# one word per lab host, <engine>[/<store>]: engines 20.10, 26, 28; stores overlay2, containerd
+# (e.g. LAB_SPEC="20.10 28/containerd"); empty: HOSTS hosts of 20.10/overlay2
+LAB_SPEC ?=
 INVENTORY ?= inventories/lab
 LIMIT ?= all
 POLICY ?=
@@ -17,7 +20,8 @@ export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 .PHONY: help venv engine lab lab-down lab-test lab-check lint unit molecule test bench clean compliance
 
 help:
-	@echo "make lab [HOSTS=3] [LAB_PREFIX=layerwise-lab]   start lab Docker hosts, configure their storage"
+	@echo "make lab [HOSTS=3] [LAB_SPEC='20.10 28/containerd'] [LAB_PREFIX=layerwise-lab]"
+	@echo "                     start lab Docker hosts (engine/store per host), configure their storage"
 	@echo "make lab-down        remove the lab hosts, their loop devices and volumes"
 	@echo "make lab-test        run the host suite (tests/infra) against the lab"
 	@echo "make test            lint, unit tests and the molecule scenarios"
@@ -39,8 +43,8 @@ engine:
 	@scripts/ensure-engine.sh
 
 lab: venv engine
-	@scripts/stage.sh "lab hosts ($(HOSTS))" ansible-playbook playbooks/lab.yml -e lab_count=$(HOSTS) \
-		-e lab_prefix=$(LAB_PREFIX)
+	@scripts/stage.sh "lab hosts ($(or $(LAB_SPEC),$(HOSTS)))" ansible-playbook playbooks/lab.yml \
+		-e lab_count=$(HOSTS) -e lab_prefix=$(LAB_PREFIX) -e "lab_spec='$(LAB_SPEC)'"
 	@scripts/stage.sh "site.yml" ansible-playbook playbooks/site.yml
 	@$(MAKE) --no-print-directory lab-test
 

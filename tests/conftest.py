@@ -68,6 +68,7 @@ def policy(expected: dict[str, Any]) -> dict[str, Any]:
         expected["docker_storage_opts"],
         expected["docker_storage_fstype"],
         expected["docker_storage_source"],
+        expected["docker_storage_image_store"],
     )
     valid, errors = layerwise_checks.validate(given)
     assert not errors, errors

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-COLUMNS = ("host", "engine", "driver", "backing", "d_type", "data root", "device")
+COLUMNS = ("host", "engine", "store", "driver", "backing", "d_type", "data root", "device")
+
+# what the reader calls each image store, as the docker_storage role names it
+STORES = {"graphdriver": "overlay2", "containerd": "containerd"}
 
 
 def storage_summary(hosts: list[dict[str, Any]]) -> list[str]:
@@ -19,6 +22,7 @@ def storage_summary(hosts: list[dict[str, Any]]) -> list[str]:
             (
                 host.get("inventory_hostname", "?"),
                 str(facts.get("engine_version") or "-"),
+                STORES.get(str(facts.get("image_store")), "-"),
                 str(facts.get("driver") or "-"),
                 str(facts.get("backing_filesystem") or "-"),
                 "true" if str(facts.get("d_type")).lower() == "true" else "false",

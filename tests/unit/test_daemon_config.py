@@ -58,3 +58,42 @@ def test_input_is_not_modified() -> None:
 def test_non_object_is_rejected() -> None:
     with pytest.raises(TypeError, match="JSON object"):
         merge(["not", "an", "object"], "overlay2", [], "/var/lib/docker")  # type: ignore[arg-type]
+
+
+def test_containerd_store_turns_the_feature_on_and_drops_graph_driver_keys() -> None:
+    existing = {
+        "storage-driver": "overlay2",
+        "storage-opts": ["overlay2.size=5G"],
+        "features": {"buildkit": True},
+        "log-driver": "json-file",
+    }
+    merged = merge(existing, "overlay2", [], "/srv/docker", "containerd")
+    assert merged == {
+        "features": {"buildkit": True, "containerd-snapshotter": True},
+        "log-driver": "json-file",
+        "data-root": "/srv/docker",
+    }
+
+
+@pytest.mark.parametrize("flag", [True, False, "true"])
+def test_overlay2_store_turns_an_existing_snapshotter_feature_off(flag: object) -> None:
+    existing = {"features": {"containerd-snapshotter": flag, "buildkit": True}}
+    merged = merge(existing, "overlay2", [], "/var/lib/docker", "overlay2")
+    assert merged["features"] == {"containerd-snapshotter": False, "buildkit": True}
+    assert merged["storage-driver"] == "overlay2"
+
+
+def test_overlay2_store_adds_no_features_key() -> None:
+    assert "features" not in merge({}, "overlay2", [], "/var/lib/docker", "overlay2")
+
+
+def test_switching_back_and_forth_is_stable() -> None:
+    """Each store's config, merged again for the same store, is unchanged (idempotence)."""
+    for store in ("overlay2", "containerd"):
+        once = merge({"features": {"buildkit": True}}, "overlay2", [], "/d", store)
+        assert merge(once, "overlay2", [], "/d", store) == once
+
+
+def test_unknown_store_is_rejected() -> None:
+    with pytest.raises(ValueError, match="image store 'zfs' is not one of overlay2, containerd"):
+        merge({}, "overlay2", [], "/d", "zfs")

@@ -13,7 +13,8 @@ def test_one_aligned_line_per_host_under_a_header() -> None:
             "inventory_hostname": "lab-2",
             "docker_storage_facts": {
                 "engine_version": "20.10.24",
-                "driver": "overlay2",
+                "driver": "overlayfs",
+                "image_store": "containerd",
                 "backing_filesystem": "extfs",
                 "d_type": True,
                 "data_root": "/var/lib/docker",
@@ -28,6 +29,14 @@ def test_one_aligned_line_per_host_under_a_header() -> None:
     assert first.startswith("lab-1 ")
     assert second.startswith("lab-2 ")
     assert second.endswith("/dev/loop1 (/var/lib/layerwise/docker.img)")
-    assert first.split()[4] == "false"
+    assert first.split()[5] == "false"
+    assert first.split()[2] == "-"  # no facts: no store
     # columns line up: "driver" in the header starts where each host's driver does
-    assert second.index("overlay2") == header.index("driver")
+    assert second.index("overlayfs") == header.index("driver")
+    assert second.index("containerd") == header.index("store")
+
+
+def test_graph_driver_store_is_named_as_the_role_names_it() -> None:
+    facts = {"image_store": "graphdriver", "driver": "overlay2"}
+    _, line = summary([{"inventory_hostname": "h", "docker_storage_facts": facts}])
+    assert line.split()[2] == "overlay2"

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-# daemon.json keys this role owns; every other key is left as it is.
+# daemon.json keys this role owns; every other key is left as it is. Of "features" it owns
+# only the containerd-snapshotter flag, which chooses the image store.
 MANAGED_KEYS = ("storage-driver", "storage-opts", "data-root")
+SNAPSHOTTER_FEATURE = "containerd-snapshotter"
+
+# What docker info reports as the driver of each image store the role sets up.
+STORE_DRIVERS = {"overlay2": "overlay2", "containerd": "overlayfs"}
 
 # "graph" is the pre-17.05 name of "data-root": both at once make dockerd refuse to start,
 # so the role replaces it rather than leaving a second, conflicting data root behind.
@@ -22,40 +27,70 @@ def daemon_config(
     driver: str,
     opts: list[str],
     data_root: str,
+    store: str = "overlay2",
 ) -> dict[str, Any]:
     """Return ``existing`` with the storage keys set; keys the role does not own survive.
 
     An empty ``opts`` removes ``storage-opts``: the role owns the key, and an empty list
     would only say the same thing less clearly.
+
+    ``store`` "overlay2" is the graph driver: ``storage-driver`` set, and a
+    containerd-snapshotter feature already in the file turned off (dockerd refuses both at
+    once; Docker 29 would otherwise pick the containerd store). "containerd" is the
+    containerd image store: the feature on, and no ``storage-driver`` nor ``storage-opts``
+    (the graph driver's keys; ``storage-driver: overlay2`` with the feature makes dockerd
+    refuse to start). Other features are kept.
     """
     if existing is None:
         existing = {}
     if not isinstance(existing, dict):
         raise TypeError(f"daemon.json must hold a JSON object, not {type(existing).__name__}")
+    if store not in STORE_DRIVERS:
+        raise ValueError(f"image store {store!r} is not one of {', '.join(STORE_DRIVERS)}")
     merged = {k: v for k, v in existing.items() if k not in REPLACED_KEYS}
-    merged["storage-driver"] = driver
-    if opts:
-        merged["storage-opts"] = list(opts)
-    else:
+    features = dict(merged.get("features") or {})
+    if store == "containerd":
+        merged.pop("storage-driver", None)
         merged.pop("storage-opts", None)
+        features[SNAPSHOTTER_FEATURE] = True
+    else:
+        merged["storage-driver"] = driver
+        if opts:
+            merged["storage-opts"] = list(opts)
+        else:
+            merged.pop("storage-opts", None)
+        if SNAPSHOTTER_FEATURE in features:
+            features[SNAPSHOTTER_FEATURE] = False
+    if features:
+        merged["features"] = features
     merged["data-root"] = data_root
     return merged
 
 
 def role_policy(
-    driver: str, data_root: str, opts: list[str], fstype: str, source: str
+    driver: str,
+    data_root: str,
+    opts: list[str],
+    fstype: str,
+    source: str,
+    store: str = "overlay2",
 ) -> dict[str, Any]:
     """What the role promises, as a layerwise policy (policy/default.yml lists the keys).
 
     The role's verify step, tests/infra and a compliance run judge a host the role set up
     against this, with the same checks. Without a source (device or loop file) the role
-    leaves the data root's filesystem as it is, so where it lives is not judged.
+    leaves the data root's filesystem as it is, so where it lives is not judged. The image
+    store is judged by its own policy key, not by the features map of daemon.json, whose
+    other flags belong to the user.
     """
-    daemon_json: dict[str, Any] = {"storage-driver": driver, "data-root": data_root}
-    if opts:
-        daemon_json["storage-opts"] = list(opts)
+    daemon_json: dict[str, Any] = {"data-root": data_root}
+    if store == "overlay2":
+        daemon_json["storage-driver"] = driver
+        if opts:
+            daemon_json["storage-opts"] = list(opts)
     policy: dict[str, Any] = {
-        "driver": driver,
+        "driver": STORE_DRIVERS[store] if store != "overlay2" else driver,
+        "image_store": store,
         "data_root": data_root,
         "daemon_json": daemon_json,
         "data_root_own_filesystem": bool(source),
