@@ -3,7 +3,8 @@
 
 The overlay2_facts module runs it on the host (the roles' verify steps, compliance runs);
 tests/infra runs it on the snapshot it fetched; unit tests run it on synthetic snapshots.
-Checks are registered once, in ``overlay2`` (OVL-...) and ``config`` (CFG-...); everything
+Checks are registered once, in ``overlay2`` (OVL-...), ``containerd`` (CTD-...) and
+``config`` (CFG-...); everything
 else (tests, README's table, reports) reads ``CHECKS``.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import config, overlay2  # noqa: F401  (registers the checks)
+from . import config, containerd, overlay2  # noqa: F401  (registers the checks)
 from .overlay2 import chain_ids, image_dirs, image_named
 from .policy import POLICY, defaults, validate
 from .registry import (

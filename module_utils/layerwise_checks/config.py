@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .overlay2 import engine
+from .overlay2 import POLICY_STORES, engine, image_store
 from .policy import mode
 from .registry import CannotCheck, NotAsked, Policy, Snapshot, check
 
@@ -402,3 +402,32 @@ def declared_is_effective(snap: Snapshot, policy: Policy) -> list[str]:
                 f"uses {root!r}: restart pending"
             )
     return problems
+
+
+@check(
+    "CFG-018",
+    "The engine keeps its images in the store the policy names",
+    severity="high",
+    rationale="The graph driver store (overlay2) and the containerd image store keep layers "
+    "in different places with different tools; a host on the other store escapes the checks, "
+    "backups and monitoring planned for this one. Docker 29 picks the containerd store on "
+    "fresh installs.",
+    remediation="Switching stores hides the other store's images and containers (they stay "
+    "on disk). First list what the host runs (docker ps -a, docker image ls) and check every "
+    "image can be pulled, loaded or rebuilt (docker save the others); then set "
+    '"features": {"containerd-snapshotter": false} and storage-driver overlay2 (the '
+    "docker_storage role does), or true and no storage-driver for containerd, restart Docker "
+    "and recreate the containers.",
+)
+def image_store_allowed(snap: Snapshot, policy: Policy) -> list[str]:
+    wanted = policy["image_store"]
+    if wanted == "any":
+        raise NotAsked("policy image_store is any")
+    found = image_store(snap)
+    if found != POLICY_STORES[wanted]:
+        driver_type = engine(snap).get("driver_status", {}).get("driver-type") or "none"
+        return [
+            f"the engine uses the {found} image store (driver {engine(snap).get('driver')!r}, "
+            f"driver-type {driver_type}), policy image_store wants {wanted}"
+        ]
+    return []

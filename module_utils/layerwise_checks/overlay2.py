@@ -12,7 +12,7 @@ import os
 import re
 from typing import Any
 
-from .registry import CannotCheck, Policy, Snapshot, check
+from .registry import CannotCheck, NotAsked, Policy, Snapshot, check
 
 # parts a layer dir may hold besides the ones its kind requires
 BASE_PARTS = {"diff": "dir", "link": "file"}
@@ -49,6 +49,34 @@ def engine(snap: Snapshot) -> dict[str, Any]:
     if not docker.get("answers"):
         raise CannotCheck(f"Docker does not answer: {docker.get('error') or 'no reason given'}")
     return dict(docker)
+
+
+# policy image_store values and the store docker info shows for each
+POLICY_STORES = {"overlay2": "graphdriver", "containerd": "containerd"}
+
+
+def image_store(snap: Snapshot) -> str:
+    """The engine's image store: ``containerd`` (DriverStatus driver-type
+    io.containerd.snapshotter.v1) or ``graphdriver``; cannot check when it does not answer."""
+    status = engine(snap).get("driver_status") or {}
+    driver_type = str(status.get("driver-type", ""))
+    return "containerd" if driver_type.startswith("io.containerd.snapshotter") else "graphdriver"
+
+
+def store_asked(snap: Snapshot, policy: Policy, store: str) -> None:
+    """NotAsked when the policy leaves out the checks of ``store`` (graphdriver, containerd).
+
+    ``image_store: any`` asks a host's own store's checks only; a policy naming one store
+    asks that store's checks everywhere (a host on the other store then fails CFG-018 and
+    these say what they cannot see).
+    """
+    wanted = policy["image_store"]
+    if wanted == "any":
+        found = image_store(snap)
+        if found != store:
+            raise NotAsked(f"policy image_store is any and the engine uses the {found} store")
+    elif POLICY_STORES[wanted] != store:
+        raise NotAsked(f"policy image_store is {wanted}")
 
 
 def layer_store(snap: Snapshot) -> None:
@@ -181,6 +209,7 @@ def plural(count: int, word: str) -> str:
 )
 def driver_is_overlay2(snap: Snapshot, policy: Policy) -> list[str]:
     docker = engine(snap)
+    store_asked(snap, policy, "graphdriver")
     problems = []
     if docker.get("driver") != policy["driver"]:
         problems.append(
@@ -203,6 +232,7 @@ def driver_is_overlay2(snap: Snapshot, policy: Policy) -> list[str]:
     "<data-root>/overlay2/l (Docker 20.10.9+ creates them so).",
 )
 def driver_dir_modes(snap: Snapshot, policy: Policy) -> list[str]:
+    store_asked(snap, policy, "graphdriver")
     layer_store(snap)
     overlay2 = snap["overlay2"]
     problems = []
@@ -230,6 +260,7 @@ def driver_dir_modes(snap: Snapshot, policy: Policy) -> list[str]:
     "loaded again; then remove it (docker rmi) and pull or load it.",
 )
 def layerdb_dirs_exist(snap: Snapshot, policy: Policy) -> list[str]:
+    store_asked(snap, policy, "graphdriver")
     layer_store(snap)
     dirs = layers(snap)
     problems = [
@@ -254,6 +285,7 @@ def layerdb_dirs_exist(snap: Snapshot, policy: Policy) -> list[str]:
     "loaded again; then remove it (docker rmi) and pull or load it.",
 )
 def image_layers_in_layerdb(snap: Snapshot, policy: Policy) -> list[str]:
+    store_asked(snap, policy, "graphdriver")
     layer_store(snap)
     db = layerdb(snap)
     problems = []
@@ -275,6 +307,7 @@ def image_layers_in_layerdb(snap: Snapshot, policy: Policy) -> list[str]:
     "container's data lives in volumes); then remove it and recreate it.",
 )
 def layer_parts(snap: Snapshot, policy: Policy) -> list[str]:
+    store_asked(snap, policy, "graphdriver")
     layer_store(snap)
     has_parent = child_dirs(snap)
     known = referenced(snap)
@@ -308,6 +341,7 @@ def layer_parts(snap: Snapshot, policy: Policy) -> list[str]:
     "lives in volumes); then remove it and recreate it.",
 )
 def lower_chains(snap: Snapshot, policy: Policy) -> list[str]:
+    store_asked(snap, policy, "graphdriver")
     layer_store(snap)
     dirs = layers(snap)
     problems = []
@@ -332,6 +366,7 @@ def lower_chains(snap: Snapshot, policy: Policy) -> list[str]:
     "layer without its link must be recreated (remove and pull or load its image).",
 )
 def short_links(snap: Snapshot, policy: Policy) -> list[str]:
+    store_asked(snap, policy, "graphdriver")
     layer_store(snap)
     dirs = layers(snap)
     problems = []
@@ -360,6 +395,7 @@ def short_links(snap: Snapshot, policy: Policy) -> list[str]:
     "nothing; then, with Docker stopped, remove <home>/<dir> and its l/ link.",
 )
 def orphan_dirs(snap: Snapshot, policy: Policy) -> list[str]:
+    store_asked(snap, policy, "graphdriver")
     layer_store(snap)
     orphans = sorted(set(layers(snap)) - referenced(snap) - build_cache(snap))
     return [f"layer dir {name} is not referenced by the layer database" for name in orphans]
@@ -376,6 +412,7 @@ def orphan_dirs(snap: Snapshot, policy: Policy) -> list[str]:
     "<home>/<id>/merged.",
 )
 def stray_mounts(snap: Snapshot, policy: Policy) -> list[str]:
+    store_asked(snap, policy, "graphdriver")
     layer_store(snap)
     running = running_mounts(snap)
     problems = []
@@ -397,6 +434,7 @@ def stray_mounts(snap: Snapshot, policy: Policy) -> list[str]:
     "recreate it from its image.",
 )
 def container_mounts(snap: Snapshot, policy: Policy) -> list[str]:
+    store_asked(snap, policy, "graphdriver")
     layer_store(snap)
     by_cid = mounts(snap)
     problems = []

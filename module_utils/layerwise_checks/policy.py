@@ -13,9 +13,15 @@ from typing import Any
 Policy = dict[str, Any]
 
 # key: (kind, default, what it means). Kinds: str, bool, int (0-100 for percents), mode (an
-# octal string such as "0644"), strings (a list of str), dict, tristate (true, false or null).
+# octal string such as "0644"), strings (a list of str), dict, tristate (true, false or null),
+# store (one of STORES).
 POLICY: dict[str, tuple[str, Any, str]] = {
     "driver": ("str", "overlay2", "storage driver docker info must report"),
+    "image_store": (
+        "store",
+        "any",
+        "image store: overlay2 (graph driver), containerd, or any (each host judged by its own)",
+    ),
     "data_root": ("str", "", "Docker's data root; empty: whatever daemon.json and the engine say"),
     "data_root_own_filesystem": (
         "bool",
@@ -48,6 +54,7 @@ POLICY: dict[str, tuple[str, Any, str]] = {
 }
 
 _MODE = re.compile(r"^0?[0-7]{3}$")
+STORES = ("overlay2", "containerd", "any")
 
 
 def defaults() -> Policy:
@@ -83,6 +90,8 @@ def _kind_error(kind: str, value: Any) -> str:
         isinstance(value, list) and all(isinstance(v, str) and v for v in value)
     ):
         return "a list of non-empty strings"
+    if kind == "store" and value not in STORES:
+        return f"one of {', '.join(STORES)}"
     if kind == "dict" and not isinstance(value, dict):
         return "a mapping of daemon.json keys to values"
     return ""

@@ -85,6 +85,7 @@ WRONG_KIND = {
     "strings": "xfs",
     "dict": ["a"],
     "tristate": "on",
+    "store": "btrfs",
 }
 
 

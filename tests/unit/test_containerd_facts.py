@@ -1,0 +1,206 @@
+"""The containerd store reader: bbolt files, the snapshotter's metadata, snapshot dirs, rootfs
+mounts and where containerd keeps its root, on real data a containerd wrote."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+from layerwise_facts import bolt
+from layerwise_facts import containerd as c
+
+from . import containerd_store as store
+from .conftest import load
+
+facts = load("library/overlay2_facts.py")
+
+
+def read(tmp_path: Path) -> dict[str, Any]:
+    root, mountinfo = store.make_tree(tmp_path)
+    return c.read_containerd(
+        store.INFO,
+        str(tmp_path / "data"),
+        facts.parse_mountinfo(mountinfo),
+        f'version = 2\nroot = "{root}"\nstate = "/run/x"\n',
+    )
+
+
+# ---- bbolt -----------------------------------------------------------------------------------
+
+
+def test_bolt_reads_every_snapshot_containerd_wrote() -> None:
+    root = bolt.parse(store.DB)
+    snaps = root.buckets[b"v1"].buckets[b"snapshots"]
+    assert snaps.sequence == 133  # the id containerd handed out last
+    assert len(snaps.buckets) == 11 + 120  # moby's and the other namespace's (branch pages)
+    big = next(b for k, b in snaps.buckets.items() if k.endswith(b"layer-119-" + b"x" * 60))
+    assert big.buckets[b"labels"].values[b"containerd.io/snapshot/big"] == b"y" * 4060  # overflow
+
+
+def test_bolt_picks_the_valid_meta_with_the_higher_txid() -> None:
+    data = bytearray(store.DB)
+    metas = [m for m in (bolt.read_meta(bytes(data), at)[0] for at in (0, 4096)) if m]
+    assert len(metas) == 2
+    assert abs(metas[0].txid - metas[1].txid) == 1
+    newer = 0 if metas[0].txid > metas[1].txid else 4096
+    assert bolt.current_meta(bytes(data)).txid == max(m.txid for m in metas)
+    data[newer + 16 + 40] ^= 0xFF  # a byte of the newer meta: its checksum fails
+    assert bolt.current_meta(bytes(data)).txid == min(m.txid for m in metas)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: b"", "not a bbolt database: the file ends before a meta page at byte 0"),
+        (lambda d: b"\0" * 8192, "not a bbolt database: no bbolt magic at byte 16"),
+        (
+            lambda d: d[:16] + b"\0" * 64 + d[80:4112] + b"\0" * 64 + d[4176:],
+            "not a bbolt database: no bbolt magic",
+        ),
+        (
+            lambda d: d[:60] + bytes([d[60] ^ 1]) + d[61:4156] + bytes([d[4156] ^ 1]) + d[4157:],
+            "fails its checksum",
+        ),
+        (lambda d: d[: 4096 * 20], "past the end of the file"),
+        (lambda d: _page_header(d, id_=7), "says it is page 7"),
+        (lambda d: _page_header(d, flags=0x10), "not a branch or leaf page"),
+    ],
+    ids=["empty", "zeros", "no-magic", "checksums", "truncated", "page-id", "page-flags"],
+)
+def test_bolt_refuses_a_damaged_file_saying_why(damage: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        bolt.parse(damage(store.DB))  # type: ignore[operator]
+
+
+def _page_header(data: bytes, id_: int | None = None, flags: int | None = None) -> bytes:
+    """The root page's header rewritten (id or flags)."""
+    meta = bolt.current_meta(data)
+    at = meta.root * meta.page_size
+    old_id, old_flags, count, overflow = bolt.PAGE_HEADER.unpack_from(data, at)
+    header = bolt.PAGE_HEADER.pack(
+        old_id if id_ is None else id_, old_flags if flags is None else flags, count, overflow
+    )
+    return data[:at] + header + data[at + len(header) :]
+
+
+def test_bolt_load_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "metadata.db"
+    path.write_bytes(b"not bolt")
+    with pytest.raises(ValueError, match=f"^{path}: not a bbolt database"):
+        bolt.load(str(path))
+
+
+def test_fnv1a64_is_gos() -> None:
+    assert bolt.fnv1a64(b"") == 0xCBF29CE484222325
+    assert bolt.fnv1a64(b"a") == 0xAF63DC4C8601EC8C
+    assert struct.calcsize("<IIIIQQQQQQ") == 64
+
+
+# ---- the section ------------------------------------------------------------------------------
+
+
+def test_reader_agrees_with_ctr_snapshots_ls(tmp_path: Path) -> None:
+    found = read(tmp_path)
+    assert found["error"] == ""
+    snaps = found["snapshots"]
+    assert {k: (v["parent"], v["kind"]) for k, v in snaps.items()} == store.ctr_ls()
+    ids = {k: v["id"] for k, v in snaps.items()}
+    assert (ids[store.WEB], ids[f"{store.WEB}-init"]) == ("6", "5")
+    assert (ids[store.MADE["chains_a"][0]], ids["build-view"]) == ("1", "133")
+    # every dir belongs to one snapshot of moby's or of the other namespace, and back
+    assert set(found["dirs"]) == set(ids.values()) | set(found["other_ids"])
+    assert found["dirs"]["133"] == {"fs": True, "work": False}
+    label = snaps[store.MADE["c5"]]["labels"]["containerd.io/snapshot.ref"]
+    assert label == store.MADE["c5"]
+
+
+def test_reader_maps_rootfs_mounts_to_snapshot_ids_relative_lowerdirs_too(
+    tmp_path: Path,
+) -> None:
+    found = read(tmp_path)
+    snapshots = f"{tmp_path}/root/io.containerd.snapshotter.v1.overlayfs/snapshots"
+    web, api = found["mounts"]
+    assert (web["container"], web["upper_id"], web["work_id"]) == (store.WEB, "6", "6")
+    assert web["lower_ids"] == ["5", "3", "2", "1"]
+    assert "lowerdir=7/fs:4/fs:1/fs" in store.MOUNTINFO  # the real mount had relative lowers
+    assert api["lowerdir"] == [f"{snapshots}/{n}/fs" for n in (7, 4, 1)]
+    assert (api["upper_id"], api["lower_ids"]) == ("8", ["7", "4", "1"])
+
+
+def test_reader_says_why_it_cannot_read(tmp_path: Path) -> None:
+    found = c.read_containerd(store.INFO, str(tmp_path), [], f'root = "{tmp_path}/none"\n')
+    assert found["error"].startswith("[Errno 2] No such file or directory")
+    graph = c.read_containerd({"Driver": "overlay2", "DriverStatus": []}, "/x", [], None)
+    assert graph["error"] == "the engine does not use the containerd image store"
+    other = dict(store.INFO, Containerd={"Address": "/srv/ctd.sock"})
+    assert c.read_containerd(other, "/x", [], None)["error"] == (
+        "containerd's root is unknown: containerd at /srv/ctd.sock is neither the system's "
+        "nor dockerd's own"
+    )
+
+
+@pytest.mark.parametrize(
+    ("address", "config", "want"),
+    [
+        ("/run/containerd/containerd.sock", None, ("/var/lib/containerd", "system default")),
+        (
+            "/run/containerd/containerd.sock",
+            '# x\nversion = 2\nroot = "/srv/ctd" # moved\n[plugins]\n  root = "/no"\n',
+            ("/srv/ctd", "root in /etc/containerd/config.toml"),
+        ),
+        (
+            "/var/run/docker/containerd/containerd.sock",
+            'root = "/srv/ctd"\n',
+            ("/data/containerd/daemon", "containerd started by dockerd"),
+        ),
+        ("", None, ("", "docker info names no containerd address")),
+    ],
+)
+def test_containerd_root_follows_the_engine(
+    address: str, config: str | None, want: tuple[str, str]
+) -> None:
+    assert c.containerd_root(address, "/data", config) == want
+
+
+def test_snapshotter_root_path_from_config_toml() -> None:
+    text = '[plugins."io.containerd.snapshotter.v1.overlayfs"]\n  root_path = "/fast/ovl"\n'
+    assert c.toml_settings(text) == ("", "/fast/ovl")
+
+
+def test_container_snapshot_from_graphdriver_and_storage() -> None:
+    cid = "a" * 64
+    want = {"snapshotter": "overlayfs", "key": cid, "init_key": f"{cid}-init"}
+    docker28 = {"Id": cid, "GraphDriver": {"Name": "overlayfs", "Data": None}}
+    docker29 = {"Id": cid, "Storage": {"RootFS": {"Snapshot": {"Name": "overlayfs"}}}}
+    assert c.container_snapshot(docker28) == {**want, "source": "GraphDriver"}
+    assert c.container_snapshot(docker29) == {**want, "source": "Storage"}
+    overlay2 = {"Id": cid, "GraphDriver": {"Name": "overlay2", "Data": {"UpperDir": "/x"}}}
+    assert c.container_snapshot(overlay2)["snapshotter"] == ""
+    assert c.image_diff_ids({"RootFS": {"Type": "layers", "Layers": ["sha256:1"]}}) == ["sha256:1"]
+
+
+@pytest.mark.parametrize(
+    ("daemon_json", "prior", "env", "userns", "want"),
+    [
+        ({}, [], "", False, "containerd"),
+        ({"features": {"containerd-snapshotter": False}}, [], "", False, "graphdriver"),
+        ({"storage-driver": "overlay2"}, [], "", False, "graphdriver"),
+        ({}, [], "overlay2", False, "graphdriver"),
+        ({"storage-driver": "overlayfs"}, [], "", False, "containerd"),
+        ({}, ["overlay2"], "", False, "graphdriver"),
+        ({}, ["vfs"], "", False, "containerd"),
+        ({"features": {"containerd-snapshotter": True}}, ["overlay2"], "", False, "containerd"),
+        ({}, [], "", True, "graphdriver"),
+    ],
+)
+def test_store_docker_29_picks(
+    daemon_json: dict[str, object], prior: list[str], env: str, userns: bool, want: str
+) -> None:
+    assert c.store_choice(daemon_json, prior, env, userns) == want
+
+
+def test_uses_containerd_store_reads_driver_type() -> None:
+    assert c.uses_containerd_store(store.INFO)
+    assert not c.uses_containerd_store({"DriverStatus": [["Backing Filesystem", "xfs"]]})
