@@ -114,6 +114,29 @@ def _count_remote_commands() -> None:
     testinfra.host.Host.run = counted  # type: ignore[method-assign]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run a test marked ``image_store(name)`` only on hosts asked for that store.
+
+    What a host was asked for is its inventory's ``docker_storage_image_store`` (the role's
+    default when unset); the other store's tests do not apply to it and are deselected, not
+    skipped. A host on another store than it was asked for fails test_checks (CFG-018).
+    """
+    default = yaml.safe_load(ROLE_DEFAULTS.read_text())["docker_storage_image_store"]
+    kept, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("image_store")
+        host = getattr(item, "callspec", None) and item.callspec.params.get("_testinfra_host")
+        if marker is None or host is None:
+            kept.append(item)
+            continue
+        inventory = host.ansible.get_variables() if host.backend.NAME == "ansible" else {}
+        wanted = inventory.get("docker_storage_image_store", default)
+        (kept if wanted == marker.args[0] else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not COMMANDS:
         return

@@ -7,54 +7,15 @@ host again, and remove it; the host ends as it began.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import layerwise_checks as checks
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE_ROLE = ROOT / "roles/sample_images"
+from .shared import INIT_FILES, Snapshot, sha256
 
-Snapshot = dict[str, Any]
-# what Docker puts in every container's -init layer, and their kinds
-INIT_FILES = {
-    ".dockerenv": "file",
-    "etc/hosts": "file",
-    "etc/hostname": "file",
-    "etc/resolv.conf": "file",
-    "dev/console": "file",
-    "etc/mtab": "symlink",
-}
-
-
-@pytest.fixture(scope="module")
-def samples(host_vars: dict[str, Any]) -> dict[str, Any]:
-    """What the sample_images role was asked for: its defaults under the inventory's vars."""
-    defaults = yaml.safe_load((SAMPLE_ROLE / "defaults/main.yml").read_text())
-    return {k: host_vars.get(k, v) for k, v in defaults.items()}
-
-
-@pytest.fixture(scope="module")
-def sample(storage: Snapshot, samples: dict[str, Any]) -> dict[str, Any]:
-    """The first sample image as the host has it, with its build context on this machine."""
-    wanted = samples["sample_images_images"][0]
-    image = checks.image_named(storage, wanted["name"])
-    assert image, f"{wanted['name']} is not on the host: run the sample_images role"
-    return {**image, "name": wanted["name"], "context": SAMPLE_ROLE / "files" / wanted["context"]}
-
-
-@pytest.fixture(scope="module")
-def base(storage: Snapshot, samples: dict[str, Any]) -> dict[str, Any]:
-    image = checks.image_named(storage, samples["sample_images_base_image"])
-    assert image, f"{samples['sample_images_base_image']} is not on the host"
-    return image
-
+pytestmark = pytest.mark.image_store("overlay2")
 
 # ---- layer dirs ------------------------------------------------------------------------------
 
@@ -88,29 +49,6 @@ def test_short_links_are_26_base32_characters(storage: Snapshot) -> None:
 
 
 # ---- images ----------------------------------------------------------------------------------
-
-
-@pytest.mark.samples
-def test_sample_image_is_its_base_plus_two_layers(
-    sample: dict[str, Any], base: dict[str, Any]
-) -> None:
-    """COPY and RUN add a layer each; CMD adds none."""
-    assert len(sample["diff_ids"]) == len(base["diff_ids"]) + 2
-    assert sample["diff_ids"][: len(base["diff_ids"])] == base["diff_ids"]
-
-
-@pytest.mark.samples
-def test_sample_image_has_a_history_entry_per_instruction(
-    sample: dict[str, Any], base: dict[str, Any]
-) -> None:
-    history = sample["history"]
-    assert len(history) == len(base["history"]) + 3
-    copy, run, cmd = history[-3:]
-    assert "COPY" in copy["created_by"]
-    assert "/app" in copy["created_by"]
-    assert "make /app" in run["created_by"]
-    assert "python /app/app.py" in cmd["created_by"]
-    assert [copy["empty_layer"], run["empty_layer"], cmd["empty_layer"]] == [False, False, True]
 
 
 @pytest.mark.samples
@@ -167,27 +105,9 @@ def test_sample_containers_run_on_their_own_overlay_mount(
 # ---- tests that act --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def scratch(host: Any, sample: dict[str, Any]) -> Iterator[str]:
-    """A container of the sample image that the test owns; removed whatever happens."""
-    name = f"layerwise-test-{uuid.uuid4().hex[:8]}"
-    # no network: none is needed, and Docker 26 in a lab host cannot set up a bridged one
-    host.check_output(
-        "docker run -d --network none --name %s --label io.layerwise.test=true %s",
-        name,
-        sample["name"],
-    )
-    yield name
-    host.run("docker rm -f %s", name)
-
-
 def container_layer(snap: Snapshot, name: str) -> dict[str, str]:
     (container,) = [c for c in snap["containers"] if c["name"] == name]
     return {"id": container["id"], **snap["layerdb"]["mounts"][container["id"]]}
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 @pytest.mark.acting

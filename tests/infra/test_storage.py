@@ -59,6 +59,7 @@ def test_daemon_json_keeps_keys_it_does_not_own(
     assert storage["daemon_json"]["backups"], "the replaced daemon.json was not kept as a backup"
 
 
+@pytest.mark.image_store("overlay2")  # the containerd store's DriverStatus names no filesystem
 def test_docker_names_the_backing_filesystem_as_the_role_expects(
     storage: dict[str, Any], expected: dict[str, Any]
 ) -> None:
