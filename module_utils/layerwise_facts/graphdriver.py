@@ -33,16 +33,22 @@ def read_link(path: str) -> str | None:
         return None
 
 
-def read_layer_dir(path: str) -> dict[str, Any]:
-    """One layer dir: its mode, each part's type and mode, the link id and the lower chain."""
-    layer: dict[str, Any] = {"mode": stat.S_IMODE(os.lstat(path).st_mode), "parts": {}}
+def read_layer_dir(path: str, mode: int | None = None) -> dict[str, Any]:
+    """One layer dir: its mode, each part's type and mode, the link id and the lower chain.
+
+    ``mode`` is the dir's st_mode when the caller has it (from its scandir) already.
+    """
+    if mode is None:
+        mode = os.lstat(path).st_mode
+    parts: dict[str, dict[str, Any]] = {}
+    layer: dict[str, Any] = {"mode": stat.S_IMODE(mode), "parts": parts}
     with os.scandir(path) as entries:
         for entry in entries:
-            mode = entry_mode(entry)
-            if mode is not None:
-                layer["parts"][entry.name] = {"type": file_type(mode), "mode": stat.S_IMODE(mode)}
-    layer["link"] = read_text(os.path.join(path, "link")) if "link" in layer["parts"] else None
-    lower = read_text(os.path.join(path, "lower")) if "lower" in layer["parts"] else None
+            part = entry_mode(entry)
+            if part is not None:
+                parts[entry.name] = {"type": file_type(part), "mode": stat.S_IMODE(part)}
+    layer["link"] = read_text(f"{path}/link") if "link" in parts else None
+    lower = read_text(f"{path}/lower") if "lower" in parts else None
     layer["lower"] = lower.split(":") if lower else []
     return layer
 
@@ -75,7 +81,7 @@ def read_overlay2(home: str) -> dict[str, Any]:
                     facts["links"] = {link.name: read_link(link.path) for link in links}
             elif stat.S_ISDIR(mode):
                 try:
-                    facts["layers"][entry.name] = read_layer_dir(entry.path)
+                    facts["layers"][entry.name] = read_layer_dir(entry.path, mode)
                 except FileNotFoundError:
                     continue
             else:
@@ -86,6 +92,7 @@ def read_overlay2(home: str) -> dict[str, Any]:
 def read_entries(root: str, names: tuple[str, ...]) -> dict[str, dict[str, str]]:
     """Every subdir of root as {subdir: {file name: text}} for the files that exist."""
     found: dict[str, dict[str, str]] = {}
+    keys = [(name, name.replace("-", "_")) for name in names]
     if not os.path.isdir(root):
         return found
     with os.scandir(root) as entries:
@@ -93,10 +100,10 @@ def read_entries(root: str, names: tuple[str, ...]) -> dict[str, dict[str, str]]
             if not entry.is_dir(follow_symlinks=False):
                 continue
             values = {}
-            for name in names:
-                text = read_text(os.path.join(entry.path, name))
+            for name, key in keys:
+                text = read_text(f"{entry.path}/{name}")
                 if text is not None:
-                    values[name.replace("-", "_")] = text
+                    values[key] = text
             found[entry.name] = values
     return found
 
