@@ -9,6 +9,8 @@ import stat
 import subprocess
 from typing import Any
 
+_CHUNK = 65536
+
 
 def run(argv: list[str]) -> tuple[int, str, str]:
     """Run a command without a shell; a missing program is rc 127."""
@@ -19,23 +21,22 @@ def run(argv: list[str]) -> tuple[int, str, str]:
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def read_text(path: str) -> str | None:
+def read_text(path: str, regular: bool = False) -> str | None:
     """A small file's text without its trailing newline, None when it cannot be read.
 
-    As ``open(path, encoding="utf-8").read()`` reads it (newlines made ``\n``), in four
-    system calls and no file object: the reader reads tens of thousands of these.
+    As ``open(path, encoding="utf-8").read()`` reads it (newlines made ``\n``), without a
+    file object: the reader reads tens of thousands of these. ``regular``: a plain file on
+    disk, whose short read is its end (one read call, not two; not for /proc or /sys).
     """
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
         return None
     try:
-        chunks = []
-        while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
+        chunks = [os.read(fd, _CHUNK)]
+        if not regular or len(chunks[0]) == _CHUNK:
+            while chunks[-1]:
+                chunks.append(os.read(fd, _CHUNK))
         text = b"".join(chunks).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None

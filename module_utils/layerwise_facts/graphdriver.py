@@ -47,8 +47,8 @@ def read_layer_dir(path: str, mode: int | None = None) -> dict[str, Any]:
             part = entry_mode(entry)
             if part is not None:
                 parts[entry.name] = {"type": file_type(part), "mode": stat.S_IMODE(part)}
-    layer["link"] = read_text(f"{path}/link") if "link" in parts else None
-    lower = read_text(f"{path}/lower") if "lower" in parts else None
+    layer["link"] = read_text(f"{path}/link", regular=True) if "link" in parts else None
+    lower = read_text(f"{path}/lower", regular=True) if "lower" in parts else None
     layer["lower"] = lower.split(":") if lower else []
     return layer
 
@@ -101,7 +101,7 @@ def read_entries(root: str, names: tuple[str, ...]) -> dict[str, dict[str, str]]
                 continue
             values = {}
             for name, key in keys:
-                text = read_text(f"{entry.path}/{name}")
+                text = read_text(f"{entry.path}/{name}", regular=True)
                 if text is not None:
                     values[key] = text
             found[entry.name] = values
