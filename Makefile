@@ -17,7 +17,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help venv engine lab lab-down lab-test lab-check lint unit molecule test bench clean compliance
+.PHONY: help venv engine lab lab-down lab-test lab-check lint unit molecule test bench bench-layers clean compliance
 
 help:
 	@echo "make lab [HOSTS=3] [LAB_SPEC='20.10 28/containerd'] [LAB_PREFIX=layerwise-lab]"
@@ -27,6 +27,7 @@ help:
 	@echo "make test            lint, unit tests and the molecule scenarios"
 	@echo "make lint | unit | molecule | lab-check   one stage of make test"
 	@echo "make bench           facts module on 1,000+ layers, remote commands of the suite"
+	@echo "make bench-layers    reader + judge on 1,111 and 10,000 crafted layers, one core"
 	@echo "make compliance [INVENTORY=inventories/lab] [LIMIT=all] [POLICY=file] [WAIVERS=file]"
 	@echo "                     judge every host's storage, write reports/compliance.*"
 	@echo "make clean           remove the venv and caches"
@@ -89,8 +90,12 @@ compliance: venv
 	@$(BIN)/python -m layerwise compliance -i $(INVENTORY) --limit '$(LIMIT)' \
 		$(if $(POLICY),--policy $(POLICY)) $(if $(WAIVERS),--waivers $(WAIVERS))
 
-bench: lab
+bench: lab bench-layers
 	@scripts/stage.sh "bench" scripts/bench.sh
+
+# The reader and the judge on 1,111 and 10,000 crafted layers, one core, no Docker needed.
+bench-layers: venv
+	@scripts/stage.sh "bench: reader + judge on crafted layers" $(BIN)/python scripts/bench_layers.py 1111 10000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache reports

@@ -25,7 +25,7 @@ loaded=$(layers)
 echo "==> the suite again, on $loaded layer dirs"
 suite loaded
 echo "==> the checks over that host's snapshot, on this machine"
-docker exec "$host" python3 /var/tmp/layerwise-bench/overlay2_facts.py --params '{}' \
+docker exec "$host" python3 -c "$(python -m layerwise.shipping)" --params '{}' \
   >reports/bench-snapshot.json
 checks_s=$(python3 - <<'PY'
 import json, sys, time

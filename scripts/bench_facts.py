@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Time the overlay2_facts module on the host it runs on: bench_facts.py MODULE RUNS [PARAMS].
+"""Time the overlay2_facts reader on the host it runs on: bench_facts.py READER RUNS [PARAMS].
 
-Runs the module RUNS times the way the test suite does (a fresh ``python3`` per run) and
-prints one JSON object: the layer count, wall seconds per run (interpreter start included),
-the module's own elapsed seconds, the peak RSS of a run and the snapshot's size. Stdlib only:
-it runs on the host under test.
+READER holds the reader's bootstrap (``python -m layerwise.shipping`` writes it). Runs it RUNS
+times the way the test suite does (``python3 -c <bootstrap> --params JSON``, a fresh python3 per
+run) and prints one JSON object: the layer count, wall seconds per run (interpreter start
+included), the reader's own elapsed seconds, the peak RSS of a run and the snapshot's size.
+Stdlib only: it runs on the host under test.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ import time
 
 
 def main() -> int:
-    module, runs = sys.argv[1], int(sys.argv[2])
+    with open(sys.argv[1], encoding="utf-8") as handle:
+        reader = handle.read()
+    runs = int(sys.argv[2])
     params = sys.argv[3] if len(sys.argv) > 3 else "{}"
     walls, elapsed, size, layers = [], [], 0, 0
     for _ in range(runs):
         started = time.monotonic()
         out = subprocess.run(
-            [sys.executable, module, "--params", params],
+            [sys.executable, "-c", reader, "--params", params],
             capture_output=True,
             check=True,
         ).stdout

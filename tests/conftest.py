@@ -1,9 +1,9 @@
 """Fixtures shared by the host suites (tests/infra, tests/role).
 
-A host's storage state is read with the overlay2_facts module (the same code the roles decide
-and verify with), sent over as one ``python3 -c`` command: once per host for the whole run,
-and again only where a test acts and looks at the result. The run ends with the number of
-remote commands each host got.
+A host's storage state is read with the overlay2_facts reader (the same code the roles decide
+and verify with), sent over as one ``python3 -c`` command (a zipapp, layerwise.shipping): once
+per host for the whole run, and again only where a test acts and looks at the result.
+The run ends with the number of remote commands each host got.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ import testinfra.host
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-FACTS_MODULE = ROOT / "library/overlay2_facts.py"
 sys.path.insert(0, str(ROOT / "module_utils"))
+sys.path.insert(0, str(ROOT))
 import layerwise_checks  # noqa: E402  (from module_utils, on the path just above)
+
+from layerwise.shipping import bootstrap  # noqa: E402
 
 ROLE_DEFAULTS = ROOT / "roles/docker_storage/defaults/main.yml"
 ROLE_FILTERS = ROOT / "roles/docker_storage/filter_plugins/docker_storage.py"
@@ -149,7 +151,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 @pytest.fixture(scope="module")
 def facts(host: Any, expected: dict[str, Any]) -> Facts:
     """Read the host's storage state now: ``facts(files=[...], digests=[...])``."""
-    source = FACTS_MODULE.read_text()
+    source = bootstrap()
 
     def read(**params: Any) -> dict[str, Any]:
         wanted = {
@@ -163,7 +165,7 @@ def facts(host: Any, expected: dict[str, Any]) -> Facts:
         except RuntimeError as exc:  # testinfra's ssh backend: rc 255, the connection failed
             result = exc.args[0]
         if result.rc != 0:
-            # the command is the module's whole source: say why it failed, not what it was
+            # the command is the whole reader: say why it failed, not what it was
             why = (result.stderr or result.stdout).strip()[-800:]
             name = host.backend.get_hostname()
             raise HostUnreadable(f"cannot read {name}: rc={result.rc}: {why}")

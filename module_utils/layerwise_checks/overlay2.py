@@ -124,14 +124,40 @@ def parent_dirs(snap: Snapshot, chain: str) -> list[str]:
     return found
 
 
+def all_parent_dirs(snap: Snapshot) -> dict[str, list[str]]:
+    """``parent_dirs`` of every chain of the layer database, each layer walked once.
+
+    A chain's list is its own layer dir before its parent's list: thousands of layers in
+    chains a hundred deep cost one step each, not one walk each. A loop in the parent links
+    (a damaged database) is walked as ``parent_dirs`` walks it.
+    """
+    db = layerdb(snap)
+    done: dict[str, list[str]] = {}
+    for start in db:
+        path: list[str] = []
+        chain = start
+        while chain and chain in db and chain not in done and len(path) <= len(db):
+            path.append(chain)
+            chain = db[chain].get("parent", "")
+        if len(path) > len(db):  # a loop: no shared tails
+            done.update((c, parent_dirs(snap, c)) for c in path)
+            continue
+        tail = done.get(chain, [])
+        for chain in reversed(path):
+            tail = [db[chain].get("cache_id", ""), *tail]
+            done[chain] = tail
+    return done
+
+
 def expected_lower(snap: Snapshot) -> dict[str, list[str]]:
     """The layer dirs each layer dir's ``lower`` must name, nearest first, by layer dir."""
+    chains = all_parent_dirs(snap)
     wanted: dict[str, list[str]] = {}
     for entry in layerdb(snap).values():
         if entry.get("parent"):
-            wanted[entry.get("cache_id", "")] = parent_dirs(snap, entry["parent"])
+            wanted[entry.get("cache_id", "")] = chains.get(entry["parent"], [])
     for entry in mounts(snap).values():
-        image = parent_dirs(snap, entry.get("parent", ""))
+        image = chains.get(entry.get("parent", ""), [])
         init = entry.get("init_id", "")
         if init:
             wanted[init] = image
@@ -346,11 +372,19 @@ def lower_chains(snap: Snapshot, policy: Policy) -> list[str]:
     dirs = layers(snap)
     problems = []
     wanted = expected_lower(snap)
+    # each distinct lower entry resolved once; a layer's lower is then looked up, not resolved
+    entries = set().union(*(layer.get("lower", []) for layer in dirs.values()))
+    target = {entry: link_target(snap, entry) for entry in entries}
+    broken = {entry for entry, found in target.items() if found is None or found not in dirs}
     for name, layer in sorted(dirs.items()):
-        resolved = [link_target(snap, entry) for entry in layer.get("lower", [])]
-        for entry, target in zip(layer.get("lower", []), resolved):
-            if target is None or target not in dirs:
-                problems.append(f"{name}: lower entry {entry} leads to no existing layer")
+        lower = layer.get("lower", [])
+        resolved = list(map(target.__getitem__, lower))
+        if not broken.isdisjoint(lower):
+            problems.extend(
+                f"{name}: lower entry {entry} leads to no existing layer"
+                for entry in lower
+                if entry in broken
+            )
         if name in wanted and None not in resolved and resolved != wanted[name]:
             problems.append(f"{name}: lower names {resolved}, the parent chain is {wanted[name]}")
     return problems
@@ -374,10 +408,11 @@ def short_links(snap: Snapshot, policy: Policy) -> list[str]:
         layer = link_target(snap, name)
         if layer is None or "diff" not in dirs.get(layer, {}).get("parts", {}):
             problems.append(f"l/{name} -> {target} does not lead to an existing layer's diff")
+    cache = build_cache(snap)
     for name, layer in sorted(dirs.items()):
         lid = layer.get("link")
         if lid is None:
-            if "diff" in layer["parts"] and name not in build_cache(snap):
+            if "diff" in layer["parts"] and name not in cache:
                 problems.append(f"{name}: has no link file, so no l/ link names it")
         elif links(snap).get(lid) != f"../{name}/diff":
             problems.append(f"{name}: its link {lid} is not l/{lid} -> ../{name}/diff")

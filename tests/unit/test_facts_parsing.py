@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from layerwise_facts import audit, dockerd, engine, mounts, reader
+from layerwise_facts import main as standalone
+from layerwise_facts import params as options
 
 from .conftest import load
 
@@ -17,12 +20,12 @@ ExecStart=/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.soc
 
 
 def test_plain_unit_has_no_conflicts() -> None:
-    assert facts.flag_conflicts(DEBIAN_UNIT, "") == []
+    assert dockerd.flag_conflicts(DEBIAN_UNIT, "") == []
 
 
 def test_flag_in_environment_file_is_found_and_attributed() -> None:
     env = '# Docker options\nDOCKER_OPTS="--storage-driver=devicemapper --dns 8.8.8.8"\n'
-    (conflict,) = facts.flag_conflicts(DEBIAN_UNIT, env)
+    (conflict,) = dockerd.flag_conflicts(DEBIAN_UNIT, env)
     assert conflict["flag"] == "--storage-driver=devicemapper"
     assert conflict["key"] == "storage-driver"
     assert conflict["via"] == "$DOCKER_OPTS"
@@ -34,7 +37,7 @@ def test_dropin_replacing_execstart_is_what_counts() -> None:
         + "\n# /etc/systemd/system/docker.service.d/override.conf\n[Service]\nExecStart=\n"
         + "ExecStart=/usr/bin/dockerd -H fd:// \\\n  --data-root /srv/docker -s overlay2\n"
     )
-    found = facts.flag_conflicts(unit, 'DOCKER_OPTS="--storage-opt dm.basesize=20G"')
+    found = dockerd.flag_conflicts(unit, 'DOCKER_OPTS="--storage-opt dm.basesize=20G"')
     assert [(c["flag"], c["key"]) for c in found] == [
         ("--data-root", "data-root"),
         ("-s", "storage-driver"),
@@ -43,13 +46,13 @@ def test_dropin_replacing_execstart_is_what_counts() -> None:
 
 def test_empty_execstart_resets_earlier_commands() -> None:
     unit = "ExecStart=/usr/bin/dockerd --graph /old\nExecStart=\n"
-    assert facts.unit_exec_starts(unit) == []
-    assert facts.flag_conflicts(unit) == []
+    assert dockerd.unit_exec_starts(unit) == []
+    assert dockerd.flag_conflicts(unit) == []
 
 
 def test_non_dockerd_commands_are_ignored() -> None:
     unit = "ExecStart=/usr/bin/other -s overlay2\nExecStartPre=/usr/bin/dockerd -s vfs\n"
-    assert facts.flag_conflicts(unit) == []
+    assert dockerd.flag_conflicts(unit) == []
 
 
 @pytest.mark.parametrize(
@@ -61,7 +64,7 @@ def test_non_dockerd_commands_are_ignored() -> None:
     ],
 )
 def test_xfs_ftype(text: str, ftype: int | None) -> None:
-    assert facts.xfs_ftype(text) == ftype
+    assert mounts.xfs_ftype(text) == ftype
 
 
 def test_storage_info_from_docker_info() -> None:
@@ -77,7 +80,7 @@ def test_storage_info_from_docker_info() -> None:
         "Images": 3,
         "Containers": 2,
     }
-    found = facts.storage_info(info)
+    found = engine.storage_info(info)
     assert found["backing_filesystem"] == "extfs"
     assert found["d_type"] is True
     assert (found["images"], found["containers"]) == (3, 2)
@@ -86,7 +89,7 @@ def test_storage_info_from_docker_info() -> None:
 
 
 def test_storage_info_of_nothing_has_every_key() -> None:
-    found = facts.storage_info(None)
+    found = engine.storage_info(None)
     assert found["driver"] == ""
     assert found["d_type"] is None
     assert found["images"] == 0
@@ -98,18 +101,18 @@ def test_storage_info_of_nothing_has_every_key() -> None:
     [("20.10.24+dfsg1", (20, 10, 24)), ("28.2.2", (28, 2, 2)), ("23.0.0-rc.1", (23, 0, 0))],
 )
 def test_version_tuple(version: str, expected: tuple[int, ...]) -> None:
-    assert facts.version_tuple(version) == expected
+    assert engine.version_tuple(version) == expected
 
 
 def test_blkid_export_lines() -> None:
     out = "DEVNAME=/dev/loop3\nUUID=1234\nTYPE=ext4\nUSAGE=filesystem\n"
-    assert facts.kv_lines(out)["TYPE"] == "ext4"
+    assert mounts.kv_lines(out)["TYPE"] == "ext4"
 
 
 def test_daemon_json_that_is_not_an_object(tmp_path) -> None:
     path = tmp_path / "daemon.json"
     path.write_text('["storage-driver"]')
-    result = facts.read_daemon_json(str(path))
+    result = dockerd.read_daemon_json(str(path))
     assert result["content"] is None
     assert "not a JSON object" in result["error"]
 
@@ -117,14 +120,14 @@ def test_daemon_json_that_is_not_an_object(tmp_path) -> None:
 def test_daemon_json_that_is_not_json(tmp_path) -> None:
     path = tmp_path / "daemon.json"
     path.write_text("{'storage-driver': 'overlay2'}")
-    result = facts.read_daemon_json(str(path))
+    result = dockerd.read_daemon_json(str(path))
     assert result["content"] is None
     assert result["error"]
 
 
 def test_missing_daemon_json_is_an_empty_object(tmp_path) -> None:
     path = str(tmp_path / "absent.json")
-    result = facts.read_daemon_json(path)
+    result = dockerd.read_daemon_json(path)
     assert result == {"exists": False, "path": path, "content": {}, "error": ""}
 
 
@@ -142,16 +145,16 @@ rw,lowerdir=l/INIT2:l/BASE,upperdir=def/diff,workdir=def/work
 
 
 def test_mountinfo_lines() -> None:
-    mounts = facts.parse_mountinfo(MOUNTINFO)
-    assert [m["mount_point"] for m in mounts][-1] == "/mnt/with space"
-    data_root = mounts[1]
+    found = mounts.parse_mountinfo(MOUNTINFO)
+    assert [m["mount_point"] for m in found][-1] == "/mnt/with space"
+    data_root = found[1]
     assert (data_root["fstype"], data_root["source"]) == ("xfs", "/dev/loop0")
     # per-mount options first, then the filesystem's own, without repeats
     assert data_root["options"] == ["rw", "noatime", "attr2", "inode64", "noquota"]
 
 
 def test_overlay_mounts_under_the_driver_home_with_relative_dirs_made_absolute() -> None:
-    found = facts.overlay_mounts(facts.parse_mountinfo(MOUNTINFO), HOME)
+    found = mounts.overlay_mounts(mounts.parse_mountinfo(MOUNTINFO), HOME)
     assert [m["mount_point"] for m in found] == [f"{HOME}/abc/merged", f"{HOME}/def/merged"]
     assert found[0]["lowerdir"] == [f"{HOME}/l/INIT", f"{HOME}/l/BASE"]
     assert found[1]["lowerdir"] == [f"{HOME}/l/INIT2", f"{HOME}/l/BASE"]
@@ -168,7 +171,7 @@ def test_overlay_mounts_under_the_driver_home_with_relative_dirs_made_absolute()
     ],
 )
 def test_mount_of_a_path_is_its_longest_prefix(path: str, mount_point: str) -> None:
-    mount = facts.mount_of(path, facts.parse_mountinfo(MOUNTINFO))
+    mount = mounts.mount_of(path, mounts.parse_mountinfo(MOUNTINFO))
     assert mount is not None
     assert mount["mount_point"] == mount_point
 
@@ -180,12 +183,12 @@ def test_audit_rules_name_the_paths_they_watch() -> None:
         "-a always,exit -F dir=/etc/docker -F perm=wa\n"
         "No rules\n"
     )
-    assert facts.audit_watches(rules) == [
+    assert audit.audit_watches(rules) == [
         "/var/lib/docker",
         "/etc/docker/daemon.json",
         "/etc/docker",
     ]
-    assert facts.audit_watches("") == []
+    assert audit.audit_watches("") == []
 
 
 @pytest.mark.parametrize(
@@ -198,15 +201,15 @@ def test_audit_rules_name_the_paths_they_watch() -> None:
     ],
 )
 def test_config_file_flag_of_dockerd(command: str, path: str) -> None:
-    assert facts.config_file_flag(command) == path
+    assert dockerd.config_file_flag(command) == path
 
 
 def test_standalone_params_take_the_defaults_and_what_is_given() -> None:
-    params = facts.standalone_params(["x", "--params", '{"layers": false, "files": ["/a"]}'])
+    params = options.standalone_params(["x", "--params", '{"layers": false, "files": ["/a"]}'])
     assert params["layers"] is False
     assert params["files"] == ["/a"]
     assert params["daemon_json"] == "/etc/docker/daemon.json"
-    assert facts.standalone_params(["x", "--params"])["layers"] is True
+    assert options.standalone_params(["x", "--params"])["layers"] is True
 
 
 @pytest.mark.parametrize(
@@ -222,11 +225,10 @@ def test_standalone_params_take_the_defaults_and_what_is_given() -> None:
     ],
 )
 def test_bad_standalone_params_get_one_clear_line_and_exit_2(
-    text: str, says: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    text: str, says: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(facts.sys, "argv", ["overlay2_facts.py", "--params", text])
     with pytest.raises(SystemExit) as exited:
-        facts.main()
+        standalone(["overlay2_facts.py", "--params", text])
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
@@ -245,7 +247,7 @@ def test_summary_names_the_image_store() -> None:
         "daemon_json": {"content": {"features": {"containerd-snapshotter": True}, "debug": True}},
         "backing_fs": {"fstype": "ext4"},
     }
-    assert facts.summary(snap) == {
+    assert reader.summary(snap) == {
         "engine_version": "28.5.2",
         "driver": "overlayfs",
         "image_store": "containerd",
@@ -258,8 +260,8 @@ def test_return_documents_every_key_the_module_returns(tmp_path) -> None:
     """A host without an engine (no socket here) still gets every top-level key."""
     import yaml
 
-    params = facts.standalone_params(["x", "--params"])
+    params = options.standalone_params(["x", "--params"])
     params.update(docker_host=f"unix://{tmp_path}/none.sock", data_root=str(tmp_path))
-    returned = set(facts.snapshot(params)) | {"results", "findings", "findings_message"}
+    returned = set(reader.snapshot(params)) | {"results", "findings", "findings_message"}
     documented = set(yaml.safe_load(facts.RETURN))
     assert returned == documented

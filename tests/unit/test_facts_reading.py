@@ -9,11 +9,9 @@ from typing import Any
 
 import layerwise_checks as checks
 import pytest
+from layerwise_facts import files, graphdriver
 
 from . import snapshots as s
-from .conftest import load
-
-facts = load("library/overlay2_facts.py")
 
 
 def store_findings(snap: dict[str, Any]) -> list[str]:
@@ -59,8 +57,8 @@ def root(tmp_path: Path) -> Path:
 def read(root: Path) -> dict[str, Any]:
     return {
         "docker": {"answers": True, "driver": "overlay2", "d_type": True},
-        "overlay2": facts.read_overlay2(str(root / "overlay2")),
-        "layerdb": facts.read_layerdb(str(root / "image/overlay2")),
+        "overlay2": graphdriver.read_overlay2(str(root / "overlay2")),
+        "layerdb": graphdriver.read_layerdb(str(root / "image/overlay2")),
         "images": [],
         "containers": [],
     }
@@ -91,7 +89,7 @@ def test_describe_path_of_file_dir_link_and_absent(tmp_path: Path) -> None:
     (tmp_path / "file").write_bytes(b"abc")
     (tmp_path / "link").symlink_to("file")
     (tmp_path / "dir").mkdir()
-    described = {n: facts.describe_path(str(tmp_path / n)) for n in ("file", "link", "dir", "no")}
+    described = {n: files.describe_path(str(tmp_path / n)) for n in ("file", "link", "dir", "no")}
     assert described["file"]["sha256"].startswith("ba7816bf")
     assert described["file"]["size"] == 3
     assert described["link"]["target"] == "file"
@@ -102,22 +100,22 @@ def test_describe_path_of_file_dir_link_and_absent(tmp_path: Path) -> None:
 @pytest.mark.skipif(os.geteuid() != 0, reason="making a character device (mknod) needs root")
 def test_describe_path_of_a_whiteout(tmp_path: Path) -> None:
     os.mknod(tmp_path / "gone", stat.S_IFCHR | 0o600, os.makedev(0, 0))
-    assert facts.describe_path(str(tmp_path / "gone"))["rdev"] == [0, 0]
+    assert files.describe_path(str(tmp_path / "gone"))["rdev"] == [0, 0]
 
 
 def test_digest_of_a_tree_changes_with_content_and_mode_only(root: Path) -> None:
     diff = root / "overlay2" / s.BASE / "diff"
     (diff / "etc").mkdir()
     (diff / "etc/hostname").write_text("a\n")
-    first = facts.digest_tree(str(diff))
+    first = files.digest_tree(str(diff))
     os.utime(diff / "etc/hostname", (0, 0))
-    assert facts.digest_tree(str(diff)) == first, "a timestamp is not content"
+    assert files.digest_tree(str(diff)) == first, "a timestamp is not content"
     (diff / "etc/hostname").write_text("b\n")
-    changed = facts.digest_tree(str(diff))
+    changed = files.digest_tree(str(diff))
     assert changed != first
     (diff / "etc/hostname").chmod(0o600)
-    assert facts.digest_tree(str(diff)) != changed
-    assert facts.digest_tree(str(root / "missing")) is None
+    assert files.digest_tree(str(diff)) != changed
+    assert files.digest_tree(str(root / "missing")) is None
 
 
 def test_a_plain_file_in_l_is_read_as_a_broken_link(root: Path) -> None:

@@ -1,0 +1,82 @@
+"""The reader as one ``python3 -c`` command: a zipapp built in memory, sent in one argument.
+
+Everything that runs the reader on a host outside Ansible (tests/conftest.py, scripts/bench.sh,
+playbooks/bench.yml) takes it from here. The zipapp holds module_utils/layerwise_facts,
+module_utils/layerwise_checks and a ``__main__`` that runs the reader with ``--params JSON``;
+the bootstrap base64-decodes it into a temporary file, runs it from there (zipimport) and
+removes the file. Deflate and base64 keep the one argument far under Linux's 128 KiB cap on
+a single argv string (MAX_ARG_STRLEN).
+
+    python -m layerwise.shipping             # print the bootstrap (for python3 -c)
+    python -m layerwise.shipping --out FILE  # write the zipapp: python3 FILE --params JSON
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("layerwise_facts", "layerwise_checks")
+MAX_ARG_STRLEN = 128 * 1024
+# the same bytes for the same sources: no timestamps of the checkout in the archive
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+MAIN = """\
+import sys
+
+from layerwise_facts import main
+
+main(sys.argv)
+"""
+
+# Runs on the host's python3 (3.9+): stdlib only, argv is [-c, --params, JSON].
+BOOTSTRAP = """\
+import base64, os, runpy, tempfile
+fd, path = tempfile.mkstemp(prefix="layerwise-", suffix=".pyz")
+try:
+    os.write(fd, base64.b64decode({zipapp!r}))
+    os.close(fd)
+    runpy.run_path(path, run_name="__main__")
+finally:
+    os.unlink(path)
+"""
+
+
+def zipapp(root: Path = ROOT) -> bytes:
+    """The zipapp's bytes: the reader's and the judge's packages and a ``__main__``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr(zipfile.ZipInfo("__main__.py", _EPOCH), MAIN)
+        for package in PACKAGES:
+            for path in sorted((root / "module_utils" / package).glob("*.py")):
+                info = zipfile.ZipInfo(f"{package}/{path.name}", _EPOCH)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
+
+
+def bootstrap(root: Path = ROOT) -> str:
+    """The ``python3 -c`` source that runs the zipapp; arguments after it go to the reader."""
+    code = BOOTSTRAP.format(zipapp=base64.b64encode(zipapp(root)).decode())
+    if len(code.encode()) >= MAX_ARG_STRLEN:
+        raise ValueError(f"the reader's bootstrap is {len(code)} bytes, over MAX_ARG_STRLEN")
+    return code
+
+
+def main(argv: list[str]) -> int:
+    if argv[1:2] == ["--out"] and len(argv) == 3:
+        Path(argv[2]).write_bytes(zipapp())
+        return 0
+    if len(argv) > 1:
+        print("usage: python -m layerwise.shipping [--out FILE]", file=sys.stderr)
+        return 2
+    sys.stdout.write(bootstrap())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

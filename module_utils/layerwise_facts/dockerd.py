@@ -1,0 +1,176 @@
+"""How dockerd is configured: docker.service and its drop-ins (storage flags on dockerd's
+command line, RequiresMountsFor, --config-file), the config file the running dockerd reads, and
+daemon.json.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import shlex
+from typing import Any
+
+from .files import describe_path, read_text, run
+
+# dockerd flags that set what daemon.json's storage keys set, and the key each one clashes with.
+STORAGE_FLAGS = {
+    "--storage-driver": "storage-driver",
+    "-s": "storage-driver",
+    "--storage-opt": "storage-opts",
+    "--data-root": "data-root",
+    "--graph": "data-root",
+    "-g": "data-root",
+}
+
+
+_ENV_REF = re.compile(r"\$\{(\w+)\}|\$(\w+)")
+
+
+def unit_exec_starts(unit_text: str) -> list[str]:
+    """The ExecStart commands in force in ``systemctl cat`` output.
+
+    Later files (drop-ins) add to, or after an empty ``ExecStart=`` replace, earlier ones.
+    Backslash continuations are joined.
+    """
+    commands: list[str] = []
+    for raw in unit_text.replace("\\\n", " ").splitlines():
+        line = raw.strip()
+        if not line.startswith("ExecStart="):
+            continue
+        value = line[len("ExecStart=") :].strip()
+        if value:
+            commands.append(value)
+        else:
+            commands = []
+    return commands
+
+
+def parse_env_file(text: str) -> dict[str, str]:
+    """``KEY=value`` lines of an EnvironmentFile such as /etc/default/docker."""
+    env: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        if key.startswith("export "):
+            key = key[len("export ") :]
+        try:
+            words = shlex.split(value, comments=True)
+        except ValueError:
+            words = [value]
+        env[key.strip()] = " ".join(words)
+    return env
+
+
+def flag_conflicts(unit_text: str, env_text: str = "") -> list[dict[str, str]]:
+    """Storage settings that dockerd gets as flags from its systemd unit.
+
+    Each entry names the flag, the daemon.json key it clashes with, the ExecStart command it
+    sits in, and the environment variables it came through (from the EnvironmentFile).
+    """
+    env = parse_env_file(env_text)
+    found: list[dict[str, str]] = []
+    for command in unit_exec_starts(unit_text):
+        words = command.lstrip("-@+!:").split()
+        if not words or os.path.basename(words[0]) != "dockerd":
+            continue
+        via = sorted({m.group(1) or m.group(2) for m in _ENV_REF.finditer(command)} & env.keys())
+        expanded = _ENV_REF.sub(lambda m: env.get(m.group(1) or m.group(2), ""), command)
+        try:
+            tokens = shlex.split(expanded)
+        except ValueError:
+            tokens = expanded.split()
+        for token in tokens[1:]:
+            name = token.split("=", 1)[0]
+            if name in STORAGE_FLAGS:
+                found.append(
+                    {
+                        "flag": token,
+                        "key": STORAGE_FLAGS[name],
+                        "command": command,
+                        "via": ", ".join(f"${v}" for v in via),
+                    }
+                )
+    return found
+
+
+def systemd_properties(text: str) -> dict[str, str]:
+    """``systemctl show`` output as a dict."""
+    return dict(line.partition("=")[::2] for line in text.splitlines() if "=" in line)
+
+
+def read_unit() -> dict[str, Any]:
+    """docker.service: its file, storage flags it and its drop-ins give dockerd, mounts it needs."""
+    rc, unit_text, _ = run(["systemctl", "cat", "--no-pager", "docker.service"])
+    if rc != 0:
+        return {"found": False, "flag_conflicts": [], "requires_mounts_for": [], "path": ""}
+    env_text = ""
+    for line in unit_text.splitlines():
+        if line.strip().startswith("EnvironmentFile="):
+            env_text += (read_text(line.split("=", 1)[1].strip().lstrip("-")) or "") + "\n"
+    shown = systemd_properties(
+        run(["systemctl", "show", "--property=RequiresMountsFor,FragmentPath", "docker.service"])[1]
+    )
+    path = shown.get("FragmentPath", "")
+    return {
+        "found": True,
+        "path": path,
+        "file": describe_path(path) if path else {"type": "absent"},
+        "flag_conflicts": flag_conflicts(unit_text, env_text),
+        "requires_mounts_for": shown.get("RequiresMountsFor", "").split(),
+        "config_file": config_file_flag(" ".join(unit_exec_starts(unit_text))),
+    }
+
+
+def config_file_flag(command: str) -> str:
+    """The value of dockerd's --config-file in a command line, '' when it has none."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        words = command.split()
+    for index, word in enumerate(words):
+        if word.startswith("--config-file="):
+            return word.split("=", 1)[1]
+        if word == "--config-file" and index + 1 < len(words):
+            return words[index + 1]
+    return ""
+
+
+def running_config_file() -> str:
+    """The --config-file of the running dockerd, from /proc; '' when none is given or seen."""
+    for comm in glob.glob("/proc/[0-9]*/comm"):
+        if read_text(comm) != "dockerd":
+            continue
+        try:
+            with open(os.path.join(os.path.dirname(comm), "cmdline"), "rb") as handle:
+                argv = handle.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        return config_file_flag(shlex.join(a for a in argv if a))
+    return ""
+
+
+def read_daemon_json(path: str) -> dict[str, Any]:
+    """daemon.json parsed, or the reason it cannot be."""
+    if not os.path.exists(path):
+        return {"exists": False, "path": path, "content": {}, "error": ""}
+    bad = {"exists": True, "path": path, "content": None, "file": describe_path(path)}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        content = json.loads(text) if text.strip() else {}
+    except (OSError, ValueError) as exc:
+        return {**bad, "error": str(exc)}
+    if not isinstance(content, dict):
+        return {**bad, "error": "the top level is not a JSON object"}
+    return {
+        "exists": True,
+        "path": path,
+        "content": content,
+        "error": "",
+        "file": describe_path(path),
+        "backups": sorted(glob.glob(glob.escape(path) + ".*~")),
+    }

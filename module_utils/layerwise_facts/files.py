@@ -1,0 +1,118 @@
+"""Small readers every unit shares: commands, small files, what a path is, content hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import subprocess
+from typing import Any
+
+_CHUNK = 65536
+
+
+def run(argv: list[str]) -> tuple[int, str, str]:
+    """Run a command without a shell; a missing program is rc 127."""
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=60)
+    except FileNotFoundError:
+        return 127, "", f"{argv[0]}: not found"
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def read_text(path: str, regular: bool = False) -> str | None:
+    """A small file's text without its trailing newline, None when it cannot be read.
+
+    As ``open(path, encoding="utf-8").read()`` reads it (newlines made ``\n``), without a
+    file object: the reader reads tens of thousands of these. ``regular``: a plain file on
+    disk, whose short read is its end (one read call, not two; not for /proc or /sys).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        chunks = [os.read(fd, _CHUNK)]
+        if not regular or len(chunks[0]) == _CHUNK:
+            while chunks[-1]:
+                chunks.append(os.read(fd, _CHUNK))
+        text = b"".join(chunks).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    finally:
+        os.close(fd)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.rstrip("\n")
+
+
+_FILE_TYPES = {
+    stat.S_IFDIR: "dir",
+    stat.S_IFREG: "file",
+    stat.S_IFLNK: "symlink",
+    stat.S_IFCHR: "char",
+    stat.S_IFBLK: "block",
+    stat.S_IFIFO: "fifo",
+    stat.S_IFSOCK: "socket",
+}
+
+
+def file_type(mode: int) -> str:
+    """The kind of file a st_mode says."""
+    return _FILE_TYPES.get(stat.S_IFMT(mode), "other")
+
+
+def sha256_file(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def describe_path(path: str) -> dict[str, Any]:
+    """Type, mode, size, owner, device numbers, content hash or link target of one path."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return {"type": "absent"}
+    kind = file_type(st.st_mode)
+    facts: dict[str, Any] = {
+        "type": kind,
+        "mode": stat.S_IMODE(st.st_mode),
+        "size": st.st_size,
+        "uid": st.st_uid,
+        "gid": st.st_gid,
+    }
+    if kind in ("char", "block"):
+        facts["rdev"] = [os.major(st.st_rdev), os.minor(st.st_rdev)]
+    elif kind == "file":
+        facts["sha256"] = sha256_file(path)
+    elif kind == "symlink":
+        facts["target"] = os.readlink(path)
+    elif kind == "dir":
+        try:
+            facts["opaque"] = os.getxattr(path, "trusted.overlay.opaque", follow_symlinks=False)
+        except OSError:
+            facts["opaque"] = b""
+        facts["opaque"] = facts["opaque"].decode(errors="replace")
+    return facts
+
+
+def digest_tree(root: str) -> str | None:
+    """One sha256 over a tree: every path with its type, mode, owner and content or target."""
+    if not os.path.isdir(root):
+        return None
+    digest = hashlib.sha256()
+    for top, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(dirs + files):
+            path = os.path.join(top, name)
+            facts = describe_path(path)
+            facts.pop("opaque", None)
+            if facts["type"] == "dir":
+                facts.pop("size")
+            digest.update(os.path.relpath(path, root).encode(errors="surrogateescape"))
+            digest.update(json.dumps(facts, sort_keys=True).encode())
+    return digest.hexdigest()

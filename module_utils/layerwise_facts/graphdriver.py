@@ -1,0 +1,161 @@
+"""The graph driver's store on disk: the overlay2 home (layer dirs, l/ links), the layer
+database (image layers, container mounts) and the images' configs in the image database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from typing import Any
+
+from .engine import DockerAPI
+from .files import file_type, read_text
+
+LAYERDB_FILES = ("cache-id", "diff", "parent", "size")
+
+MOUNT_FILES = ("mount-id", "init-id", "parent")
+
+
+def entry_mode(entry: os.DirEntry[str]) -> int | None:
+    """An entry's st_mode, None when it is gone."""
+    try:
+        return entry.stat(follow_symlinks=False).st_mode
+    except FileNotFoundError:
+        return None
+
+
+def read_link(path: str) -> str | None:
+    """A symlink's target, None when it is not a symlink (any more)."""
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
+
+
+def read_layer_dir(path: str, mode: int | None = None) -> dict[str, Any]:
+    """One layer dir: its mode, each part's type and mode, the link id and the lower chain.
+
+    ``mode`` is the dir's st_mode when the caller has it (from its scandir) already.
+    """
+    if mode is None:
+        mode = os.lstat(path).st_mode
+    parts: dict[str, dict[str, Any]] = {}
+    layer: dict[str, Any] = {"mode": stat.S_IMODE(mode), "parts": parts}
+    with os.scandir(path) as entries:
+        for entry in entries:
+            part = entry_mode(entry)
+            if part is not None:
+                parts[entry.name] = {"type": file_type(part), "mode": stat.S_IMODE(part)}
+    layer["link"] = read_text(f"{path}/link", regular=True) if "link" in parts else None
+    lower = read_text(f"{path}/lower", regular=True) if "lower" in parts else None
+    layer["lower"] = lower.split(":") if lower else []
+    return layer
+
+
+def read_overlay2(home: str) -> dict[str, Any]:
+    """The driver home: its mode, every layer dir, the l/ links and anything else in it."""
+    facts: dict[str, Any] = {
+        "home": home,
+        "exists": os.path.isdir(home),
+        "mode": None,
+        "links_mode": None,
+        "layers": {},
+        "links": {},
+        "other": {},
+        # BuildKit (the default builder from Docker 23) keeps its build cache as layer dirs
+        # of its own, recorded in <root>/buildkit, not in the layer database
+        "buildkit": os.path.isdir(os.path.join(os.path.dirname(home), "buildkit")),
+    }
+    if not facts["exists"]:
+        return facts
+    facts["mode"] = stat.S_IMODE(os.stat(home).st_mode)
+    with os.scandir(home) as entries:
+        for entry in entries:
+            mode = entry_mode(entry)
+            if mode is None:
+                continue
+            if entry.name == "l" and stat.S_ISDIR(mode):
+                facts["links_mode"] = stat.S_IMODE(mode)
+                with os.scandir(entry.path) as links:
+                    facts["links"] = {link.name: read_link(link.path) for link in links}
+            elif stat.S_ISDIR(mode):
+                try:
+                    facts["layers"][entry.name] = read_layer_dir(entry.path, mode)
+                except FileNotFoundError:
+                    continue
+            else:
+                facts["other"][entry.name] = {"type": file_type(mode), "mode": stat.S_IMODE(mode)}
+    return facts
+
+
+def read_entries(root: str, names: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """Every subdir of root as {subdir: {file name: text}} for the files that exist."""
+    found: dict[str, dict[str, str]] = {}
+    keys = [(name, name.replace("-", "_")) for name in names]
+    if not os.path.isdir(root):
+        return found
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            values = {}
+            for name, key in keys:
+                text = read_text(f"{entry.path}/{name}", regular=True)
+                if text is not None:
+                    values[key] = text
+            found[entry.name] = values
+    return found
+
+
+def read_layerdb(image_root: str) -> dict[str, Any]:
+    """Image layers by chain id (cache-id, diff, parent, size) and container mounts."""
+    layerdb = os.path.join(image_root, "layerdb")
+    layers = read_entries(os.path.join(layerdb, "sha256"), LAYERDB_FILES)
+    return {
+        "layers": {f"sha256:{chain}": entry for chain, entry in layers.items()},
+        "mounts": read_entries(os.path.join(layerdb, "mounts"), MOUNT_FILES),
+    }
+
+
+def read_images(api: DockerAPI, image_root: str) -> list[dict[str, Any]]:
+    """The engine's images with their tags, RootFS diff ids and history.
+
+    The list comes from the engine; each image's config is read from the image store on disk
+    (what ``docker image inspect`` reports as RootFS.Layers, plus history with empty_layer).
+    """
+    images = []
+    for summary in api.get("/images/json"):
+        image_id = summary["Id"]
+        path = os.path.join(image_root, "imagedb/content", image_id.replace(":", "/", 1))
+        try:
+            with open(path, encoding="utf-8") as handle:
+                config = json.load(handle)
+        except (OSError, ValueError):
+            config = {}
+        images.append(
+            {
+                "id": image_id,
+                "tags": [t for t in summary.get("RepoTags") or [] if t != "<none>:<none>"],
+                "diff_ids": (config.get("rootfs") or {}).get("diff_ids") or [],
+                "history": [
+                    {
+                        "created_by": h.get("created_by", ""),
+                        "empty_layer": bool(h.get("empty_layer", False)),
+                    }
+                    for h in config.get("history") or []
+                ],
+            }
+        )
+    return images
+
+
+def read(root_dir: str, api: DockerAPI | None) -> dict[str, Any]:
+    """The graph driver's store under the engine's root dir; images only when the engine answers."""
+    home = os.path.join(root_dir, "overlay2")
+    image_root = os.path.join(root_dir, "image", "overlay2")
+    return {
+        "overlay2": read_overlay2(home),
+        "layerdb": read_layerdb(image_root),
+        "images": read_images(api, image_root) if api is not None else [],
+    }

@@ -1,0 +1,78 @@
+"""The one entry point: ``snapshot(params)`` reads everything, ``summary(snap)`` condenses it."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from . import audit, dockerd, engine, graphdriver, mounts
+from .files import describe_path, digest_tree
+
+DEFAULT_DATA_ROOT = "/var/lib/docker"
+
+# daemon.json keys that decide where and how images are stored (fleet drift compares them)
+STORAGE_KEYS = ("storage-driver", "storage-opts", "data-root", "features")
+
+
+def snapshot(params: dict[str, Any]) -> dict[str, Any]:
+    """Everything about the host's storage, as one dict."""
+    started = time.monotonic()
+    api = engine.DockerAPI(params["docker_host"])
+    docker = engine.read_docker(api)
+    unit = dockerd.read_unit()
+    # the file dockerd really reads: its --config-file, else the path asked for
+    config_path = dockerd.running_config_file() or unit.get("config_file") or params["daemon_json"]
+    daemon_json = dockerd.read_daemon_json(config_path)
+    configured = (daemon_json["content"] or {}).get("data-root", "")
+    data_root = params["data_root"] or configured or DEFAULT_DATA_ROOT
+    # the engine's own root dir carries the userns-remap <uid>.<gid> part when there is one
+    root_dir = docker["root_dir"] or data_root
+    home = os.path.join(root_dir, "overlay2")
+    with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+        mounted = mounts.parse_mountinfo(handle.read())
+    snap: dict[str, Any] = {
+        "data_root": data_root,
+        "docker": docker,
+        "daemon_json": daemon_json,
+        "config_dir": {
+            "path": os.path.dirname(config_path),
+            "file": describe_path(os.path.dirname(config_path)),
+        },
+        "audit": audit.read_audit(),
+        "unit": unit,
+        "source": mounts.read_source(params["source"]),
+        "backing_fs": mounts.read_backing_fs(data_root, mounted),
+        "xfs_quota_supported": os.path.exists("/proc/fs/xfs/xqmstat"),
+        "overlay_mounts": mounts.overlay_mounts(mounted, home),
+        "files": {path: describe_path(path) for path in params["files"]},
+        "digests": {
+            layer: digest_tree(os.path.join(home, layer, "diff")) for layer in params["digests"]
+        },
+    }
+    if params["layers"]:
+        answering = api if docker["answers"] else None
+        # The image store's reader: the one place a store-specific reader is called.
+        # graphdriver.read gives overlay2, layerdb and images (a containerd store reader,
+        # chosen by docker["driver_status"], would give its own keys here instead).
+        snap.update(graphdriver.read(root_dir, answering))
+        snap["containers"] = engine.read_containers(api) if answering else []
+    api.conn.close()
+    snap["summary"] = summary(snap)
+    snap["elapsed"] = round(time.monotonic() - started, 4)
+    return snap
+
+
+def summary(snap: dict[str, Any]) -> dict[str, Any]:
+    """The host's effective storage in a few fields: what fleet drift compares."""
+    docker = snap["docker"]
+    content = snap["daemon_json"].get("content") or {}
+    driver_type = docker["driver_status"].get("driver-type", "")
+    store = "containerd" if driver_type.startswith("io.containerd.snapshotter") else "graphdriver"
+    return {
+        "engine_version": docker["engine_version"],
+        "driver": docker["driver"],
+        "image_store": store if docker.get("answers") else "",
+        "backing_filesystem": snap["backing_fs"]["fstype"],
+        "storage_keys": {k: content[k] for k in STORAGE_KEYS if k in content},
+    }
