@@ -41,6 +41,7 @@ Where the layout comes from (moby/moby and containerd/containerd sources):
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from typing import Any
@@ -270,6 +271,86 @@ def rootfs_mounts(
             }
         )
     return found
+
+
+# ---- images ----------------------------------------------------------------------------------
+
+CONTENT_DIR = "io.containerd.content.v1.content"
+INDEX_TYPES = (
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+)
+ARCHES = {
+    "x86_64": "amd64",
+    "aarch64": "arm64",
+    "armv7l": "arm",
+    "ppc64le": "ppc64le",
+    "s390x": "s390x",
+    "riscv64": "riscv64",
+}
+
+
+def read_blob(content_dir: str, digest: str) -> dict[str, Any] | None:
+    """A JSON blob of containerd's content store (``blobs/<algorithm>/<hex>``), or None."""
+    algorithm, _, hexdigest = digest.partition(":")
+    try:
+        with open(os.path.join(content_dir, "blobs", algorithm, hexdigest), "rb") as handle:
+            blob = json.loads(handle.read())
+    except (OSError, ValueError):
+        return None
+    return blob if isinstance(blob, dict) else None
+
+
+def image_config(content_dir: str, target: str, arch: str) -> dict[str, Any] | None:
+    """The image config an image id (its target: an index or a manifest digest) leads to.
+
+    On the containerd store an image's id is its target's digest; an index names one
+    manifest per platform, of which only the host's is unpacked (and often the only one in
+    the content store). The config holds rootfs.diff_ids and history with empty_layer.
+    """
+    blob = read_blob(content_dir, target)
+    for _ in range(3):  # index -> (nested index ->) manifest -> config
+        if blob is None:
+            return None
+        if blob.get("mediaType") in INDEX_TYPES or "manifests" in blob:
+            manifests = [m for m in blob.get("manifests") or [] if isinstance(m, dict)]
+            mine = [m for m in manifests if (m.get("platform") or {}).get("architecture") == arch]
+            present = [m for m in mine + manifests if read_blob(content_dir, str(m.get("digest")))]
+            blob = read_blob(content_dir, str(present[0]["digest"])) if present else None
+        elif "config" in blob:
+            return read_blob(content_dir, str((blob.get("config") or {}).get("digest", "")))
+        else:
+            return blob
+    return None
+
+
+def read_images(api: Any, section: dict[str, Any]) -> list[dict[str, Any]]:
+    """The engine's images with tags, diff ids and history, as graphdriver.read_images gives
+    them: the list from the engine, each config from containerd's content store (under the
+    root the section found), else the diff ids ``docker image inspect`` reports."""
+    content_dir = os.path.join(section.get("root") or "", CONTENT_DIR)
+    arch = ARCHES.get(os.uname().machine, os.uname().machine)
+    images = []
+    for summary in api.get("/images/json"):
+        image_id = str(summary["Id"])
+        config = image_config(content_dir, image_id, arch) if section.get("root") else None
+        if config is None:
+            config = {"rootfs": {"diff_ids": image_diff_ids(api.get(f"/images/{image_id}/json"))}}
+        images.append(
+            {
+                "id": image_id,
+                "tags": [t for t in summary.get("RepoTags") or [] if t != "<none>:<none>"],
+                "diff_ids": (config.get("rootfs") or {}).get("diff_ids") or [],
+                "history": [
+                    {
+                        "created_by": h.get("created_by", ""),
+                        "empty_layer": bool(h.get("empty_layer", False)),
+                    }
+                    for h in config.get("history") or []
+                ],
+            }
+        )
+    return images
 
 
 # ---- the section ---------------------------------------------------------------------------

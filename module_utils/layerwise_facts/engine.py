@@ -9,6 +9,8 @@ import socket
 from typing import Any
 from urllib.parse import urlparse
 
+from .containerd import container_snapshot
+
 
 def version_tuple(version: str) -> tuple[int, ...]:
     """``20.10.24+dfsg1`` -> (20, 10, 24)."""
@@ -98,6 +100,8 @@ def read_containers(api: DockerAPI) -> list[dict[str, Any]]:
                 "status": state.get("Status", ""),
                 "running": bool(state.get("Running")),
                 "graph_driver": {"name": graph.get("Name", ""), "data": graph.get("Data") or {}},
+                # the containerd store's snapshotter (Docker 29 says it in Storage instead)
+                "snapshotter": container_snapshot(inspect)["snapshotter"],
             }
         )
     return containers

@@ -6,8 +6,8 @@ import os
 import time
 from typing import Any
 
-from . import audit, dockerd, engine, graphdriver, mounts
-from .files import describe_path, digest_tree
+from . import audit, containerd, dockerd, engine, graphdriver, mounts
+from .files import describe_path, digest_tree, read_text
 
 DEFAULT_DATA_ROOT = "/var/lib/docker"
 
@@ -52,10 +52,16 @@ def snapshot(params: dict[str, Any]) -> dict[str, Any]:
     }
     if params["layers"]:
         answering = api if docker["answers"] else None
-        # The image store's reader: the one place a store-specific reader is called.
-        # graphdriver.read gives overlay2, layerdb and images (a containerd store reader,
-        # chosen by docker["driver_status"], would give its own keys here instead).
-        snap.update(graphdriver.read(root_dir, answering))
+        # The image store's reader, as the engine says it stores images: the containerd
+        # store gives its section and images, the graph driver overlay2, layerdb and images.
+        if answering and summary_store(docker) == "containerd":
+            section = containerd.read_containerd(
+                api.get("/info"), root_dir, mounted, read_text(containerd.SYSTEM_CONFIG)
+            )
+            snap["containerd"] = section
+            snap["images"] = containerd.read_images(api, section)
+        else:
+            snap.update(graphdriver.read(root_dir, answering))
         snap["containers"] = engine.read_containers(api) if answering else []
     api.conn.close()
     snap["summary"] = summary(snap)
@@ -63,12 +69,17 @@ def snapshot(params: dict[str, Any]) -> dict[str, Any]:
     return snap
 
 
+def summary_store(docker: dict[str, Any]) -> str:
+    """The image store the engine's info names: "containerd" or "graphdriver"."""
+    driver_type = docker["driver_status"].get("driver-type", "")
+    return "containerd" if driver_type.startswith("io.containerd.snapshotter") else "graphdriver"
+
+
 def summary(snap: dict[str, Any]) -> dict[str, Any]:
     """The host's effective storage in a few fields: what fleet drift compares."""
     docker = snap["docker"]
     content = snap["daemon_json"].get("content") or {}
-    driver_type = docker["driver_status"].get("driver-type", "")
-    store = "containerd" if driver_type.startswith("io.containerd.snapshotter") else "graphdriver"
+    store = summary_store(docker)
     return {
         "engine_version": docker["engine_version"],
         "driver": docker["driver"],

@@ -10,12 +10,11 @@ from typing import Any, Callable
 import layerwise_checks as checks
 import pytest
 from layerwise_facts import containerd as c
+from layerwise_facts import mounts
 
 from . import containerd_store as store
 from . import snapshots as s
-from .conftest import load
 
-facts = load("library/overlay2_facts.py")
 CTD = {f"CTD-{n:03d}" for n in range(1, 8)}
 OVL = {f"OVL-{n:03d}" for n in range(1, 11)}
 Snapshot = dict[str, Any]
@@ -26,7 +25,7 @@ def section(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("ctd")
     root, mountinfo = store.make_tree(base)
     return c.read_containerd(
-        store.INFO, str(base / "data"), facts.parse_mountinfo(mountinfo), f'root = "{root}"\n'
+        store.INFO, str(base / "data"), mounts.parse_mountinfo(mountinfo), f'root = "{root}"\n'
     )
 
 

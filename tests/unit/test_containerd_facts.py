@@ -8,13 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from layerwise_facts import bolt
+from layerwise_facts import bolt, mounts
 from layerwise_facts import containerd as c
 
 from . import containerd_store as store
-from .conftest import load
-
-facts = load("library/overlay2_facts.py")
 
 
 def read(tmp_path: Path) -> dict[str, Any]:
@@ -22,7 +19,7 @@ def read(tmp_path: Path) -> dict[str, Any]:
     return c.read_containerd(
         store.INFO,
         str(tmp_path / "data"),
-        facts.parse_mountinfo(mountinfo),
+        mounts.parse_mountinfo(mountinfo),
         f'version = 2\nroot = "{root}"\nstate = "/run/x"\n',
     )
 
