@@ -404,7 +404,13 @@ def read_containerd(
     section["mounts"] = rootfs_mounts(mounts, data_root, snapshotter, snapshots_dir)
     try:
         section["dirs"] = read_dirs(snapshots_dir)
-        db = bolt.load(os.path.join(snapshots_dir, "metadata.db"))
+        metadata = os.path.join(snapshots_dir, "metadata.db")
+        # containerd creates the snapshotter's metadata.db on its first transaction
+        # (core/snapshots/storage/metastore.go, TransactionContext): a store that never
+        # held a snapshot has none, and nothing to judge
+        if not section["dirs"] and not os.path.exists(metadata):
+            return section
+        db = bolt.load(metadata)
         section["snapshots"], section["other_ids"] = snapshots_of(db, section["namespace"])
     except (OSError, ValueError) as exc:
         section["error"] = str(exc) or type(exc).__name__

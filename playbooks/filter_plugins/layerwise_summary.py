@@ -6,6 +6,9 @@ from typing import Any
 
 COLUMNS = ("host", "engine", "store", "driver", "backing", "d_type", "data root", "device")
 
+# docker info's "Supports d_type", as Ansible hands it over; unknown (containerd store) is "-"
+D_TYPE = {"true": "true", "false": "false"}
+
 # what the reader calls each image store, as the docker_storage role names it
 STORES = {"graphdriver": "overlay2", "containerd": "containerd"}
 
@@ -25,7 +28,7 @@ def storage_summary(hosts: list[dict[str, Any]]) -> list[str]:
                 STORES.get(str(facts.get("image_store")), "-"),
                 str(facts.get("driver") or "-"),
                 str(facts.get("backing_filesystem") or "-"),
-                "true" if str(facts.get("d_type")).lower() == "true" else "false",
+                D_TYPE.get(str(facts.get("d_type")).lower(), "-"),
                 str(facts.get("data_root") or "-"),
                 device,
             )

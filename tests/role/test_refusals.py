@@ -82,6 +82,16 @@ BAD_INPUT = [
         id="loop-size-not-a-size",
     ),
     pytest.param(
+        {"docker_storage_image_store": "zfs"},
+        "docker_storage_image_store",
+        id="unknown-image-store",
+    ),
+    pytest.param(
+        {"docker_storage_image_store": "containerd", "docker_storage_opts": ["overlay2.size=1G"]},
+        "are options of the overlay2 graph driver, but docker_storage_image_store is containerd",
+        id="storage-opts-with-containerd-store",
+    ),
+    pytest.param(
         {"docker_storage_data_root": "var/lib/docker"},
         "docker_storage_data_root must be an absolute path",
         id="relative-data-root",
@@ -159,3 +169,71 @@ def test_new_data_root_that_would_hide_images_is_refused(host: Any, run_role: Ru
     assert "would hide them" in out
     assert "docker_storage_allow_data_root_change: true" in out
     assert not host.file("/srv/docker").exists
+
+
+def engine_major(host: Any) -> int:
+    return int(host.check_output("docker version --format '{{.Server.Version}}'").split(".")[0])
+
+
+@pytest.mark.usefixtures("unchanged", "an_image")
+def test_switching_the_image_store_with_images_present_is_refused(
+    host: Any, run_role: RunRole
+) -> None:
+    """Images would vanish from view: refused, with where they stay and the opt-in. An
+    engine without the containerd store (Docker < 24) is refused for that first."""
+    rc, out = run_role(docker_storage_image_store="containerd")
+    assert rc != 0
+    if engine_major(host) < 24:
+        assert "older than 24.0, the first engine with the containerd image store" in out
+    else:
+        assert "Switching to containerd would hide them" in out
+        assert "under /var/lib/docker/overlay2 and /var/lib/docker/image/overlay2" in out
+        assert "docker_storage_allow_image_store_change: true" in out
+    assert host.check_output("docker info --format '{{.Driver}}'") == "overlay2"
+
+
+@pytest.fixture
+def userns_in_daemon_json(host: Any) -> Iterator[None]:
+    """daemon.json asks for userns-remap (Docker not restarted); the file is put back."""
+    path = "/etc/docker/daemon.json"
+    host.check_output("cp -p %s %s.layerwise-test", path, path)
+    host.check_output(
+        "python3 -c %s %s",
+        "import json,sys; p=sys.argv[1]; d=json.load(open(p)); d['userns-remap']='default'; "
+        "json.dump(d, open(p, 'w'))",
+        path,
+    )
+    yield
+    host.check_output("mv %s.layerwise-test %s", path, path)
+
+
+@pytest.mark.usefixtures("userns_in_daemon_json")
+def test_containerd_store_with_userns_remap_is_refused(host: Any, run_role: RunRole) -> None:
+    before = host.check_output("sha256sum /etc/docker/daemon.json")
+    rc, out = run_role(docker_storage_image_store="containerd")
+    assert rc != 0
+    assert "docker_storage_image_store is containerd, but" in out
+    assert "userns-remap is set" in out
+    assert "drop userns-remap" in out
+    assert host.check_output("sha256sum /etc/docker/daemon.json") == before
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_pinned_engine_from_a_suite_the_mirror_lacks_is_refused(
+    host: Any, run_role: RunRole
+) -> None:
+    rc, out = run_role(
+        layerwise_role="docker_engine",
+        docker_engine_source="pinned",
+        docker_engine_pin_suite="layerwise-nosuch",
+    )
+    assert rc != 0
+    assert (
+        "docker_engine_pin_suite 'layerwise-nosuch' is not on http://deb.debian.org/debian" in out
+    )
+    assert "answered 404" in out
+    assert not host.file("/etc/apt/sources.list.d/layerwise-layerwise-nosuch.sources").exists
+    assert not host.file("/etc/apt/preferences.d/layerwise-docker-engine").exists or (
+        "layerwise-nosuch"
+        not in host.file("/etc/apt/preferences.d/layerwise-docker-engine").content_string
+    )

@@ -201,3 +201,55 @@ def test_store_docker_29_picks(
 def test_uses_containerd_store_reads_driver_type() -> None:
     assert c.uses_containerd_store(store.INFO)
     assert not c.uses_containerd_store({"DriverStatus": [["Backing Filesystem", "xfs"]]})
+
+
+def _blob(content: Path, data: dict[str, Any]) -> str:
+    import hashlib
+    import json
+
+    raw = json.dumps(data).encode()
+    digest = hashlib.sha256(raw).hexdigest()
+    (content / "blobs/sha256").mkdir(parents=True, exist_ok=True)
+    (content / "blobs/sha256" / digest).write_bytes(raw)
+    return f"sha256:{digest}"
+
+
+def test_image_config_follows_index_to_the_hosts_manifest(tmp_path: Path) -> None:
+    """An image id on the containerd store is its target: index -> manifest -> config."""
+    config = {"rootfs": {"diff_ids": ["sha256:aa"]}, "history": [{"empty_layer": True}]}
+    other = {"rootfs": {"diff_ids": ["sha256:bb"]}}
+    mine = _blob(tmp_path, {"config": {"digest": _blob(tmp_path, config)}, "layers": []})
+    theirs = _blob(tmp_path, {"config": {"digest": _blob(tmp_path, other)}, "layers": []})
+    index = _blob(
+        tmp_path,
+        {
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": [
+                {"digest": theirs, "platform": {"architecture": "arm64"}},
+                {"digest": mine, "platform": {"architecture": "amd64"}},
+                {"digest": "sha256:" + "0" * 64, "platform": {"architecture": "amd64"}},
+            ],
+        },
+    )
+    assert c.image_config(str(tmp_path), index, "amd64") == config
+    assert c.image_config(str(tmp_path), mine, "amd64") == config  # a manifest as the target
+    # the host's manifest absent: the first one present
+    assert c.image_config(str(tmp_path), index, "s390x") == other
+    assert c.image_config(str(tmp_path), "sha256:" + "f" * 64, "amd64") is None
+
+
+@pytest.mark.parametrize(("dirs", "error"), [([], ""), (["1"], "metadata.db")])
+def test_a_store_that_never_held_a_snapshot_has_no_metadata_db(
+    tmp_path: Path, dirs: list[str], error: str
+) -> None:
+    """Seen on Docker 28.5.2 / containerd 2.1.9 before the first image: snapshots/ empty and
+    no metadata.db. That is an empty store; snapshot dirs without it cannot be read."""
+    snapshots = tmp_path / "root/io.containerd.snapshotter.v1.overlayfs/snapshots"
+    snapshots.mkdir(parents=True)
+    for name in dirs:
+        (snapshots / name / "fs").mkdir(parents=True)
+    section = c.read_containerd(
+        store.INFO, str(tmp_path / "data"), [], f'root = "{tmp_path}/root"\n'
+    )
+    assert section["snapshots"] == {}
+    assert (error in section["error"]) if error else section["error"] == ""

@@ -31,6 +31,7 @@ def test_one_aligned_line_per_host_under_a_header() -> None:
     assert second.endswith("/dev/loop1 (/var/lib/layerwise/docker.img)")
     assert first.split()[5] == "false"
     assert first.split()[2] == "-"  # no facts: no store
+    assert second.split()[5] == "true"
     # columns line up: "driver" in the header starts where each host's driver does
     assert second.index("overlayfs") == header.index("driver")
     assert second.index("containerd") == header.index("store")
@@ -40,3 +41,9 @@ def test_graph_driver_store_is_named_as_the_role_names_it() -> None:
     facts = {"image_store": "graphdriver", "driver": "overlay2"}
     _, line = summary([{"inventory_hostname": "h", "docker_storage_facts": facts}])
     assert line.split()[2] == "overlay2"
+
+
+def test_unknown_d_type_is_a_dash_not_false() -> None:
+    facts = {"image_store": "containerd", "d_type": "None"}
+    _, line = summary([{"inventory_hostname": "h", "docker_storage_facts": facts}])
+    assert line.split()[5] == "-"
