@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from .overlay2 import chain_ids, engine, image_store, plural, store_asked
-from .registry import CannotCheck, Policy, Snapshot, check
+from .registry import CannotCheck, NotAsked, Policy, Snapshot, check
 
 CONTAINER_KEY = re.compile(r"[0-9a-f]{64}")
 INIT_KEY = re.compile(r"([0-9a-f]{64})-init")
@@ -299,3 +299,33 @@ def leftover_snapshots(snap: Snapshot, policy: Policy) -> list[str]:
         elif init and init.group(1) not in containers and not kids.get(key):
             problems.append(f"snapshot {key} belongs to no container and has no children")
     return problems
+
+
+@check(
+    "CTD-008",
+    "The containerd store lives on the data root's own filesystem",
+    severity="high",
+    rationale="With the containerd image store, image and container layers are containerd "
+    "snapshots under containerd's root, not under Docker's data root: a dedicated data root "
+    "filesystem then holds no layer, and the layers fill the filesystem containerd's root is "
+    "on (often /).",
+    remediation="Give containerd's snapshots the data root's filesystem: the docker_storage "
+    "role with docker_storage_image_store: containerd bind-mounts <data-root>/containerd/"
+    "system on containerd's root (docker_storage_containerd_root). It refuses while "
+    "containerd's root holds snapshots or content; check what they belong to first (ctr "
+    "namespaces ls; ctr -n <namespace> images ls) and move or drop them before.",
+    cis="1.1.1",
+)
+def store_on_data_root_filesystem(snap: Snapshot, policy: Policy) -> list[str]:
+    if not policy["data_root_own_filesystem"]:
+        raise NotAsked("policy data_root_own_filesystem is false")
+    found = store(snap, policy)
+    same = found.get("on_data_root_filesystem")
+    if same is None:
+        raise CannotCheck(f"the filesystem of {found.get('snapshots_dir')} was not read")
+    if same:
+        return []
+    return [
+        f"containerd's snapshots ({found.get('snapshots_dir')}) are not on the data root's "
+        f"filesystem ({snap.get('data_root', '')})"
+    ]

@@ -356,6 +356,19 @@ def read_images(api: Any, section: dict[str, Any]) -> list[dict[str, Any]]:
 # ---- the section ---------------------------------------------------------------------------
 
 
+def same_filesystem(path: str, data_root: str) -> bool | None:
+    """Whether ``path`` is on the data root's filesystem (None when either cannot be read).
+
+    With the containerd store the layers live under containerd's root, so a dedicated data
+    root filesystem holds them only when containerd's snapshots are on it too.
+    """
+    try:
+        return os.stat(path).st_dev == os.stat(data_root).st_dev
+    except OSError:
+        return None
+
+
+
 def read_containerd(
     info: dict[str, Any],
     data_root: str,
@@ -384,6 +397,7 @@ def read_containerd(
         "other_ids": [],
         "dirs": {},
         "mounts": [],
+        "on_data_root_filesystem": None,
     }
     if not uses_containerd_store(info):
         section["error"] = "the engine does not use the containerd image store"
@@ -402,6 +416,7 @@ def read_containerd(
     snapshots_dir = root_path or os.path.join(root, "io.containerd.snapshotter.v1.overlayfs")
     section["snapshots_dir"] = snapshots_dir
     section["mounts"] = rootfs_mounts(mounts, data_root, snapshotter, snapshots_dir)
+    section["on_data_root_filesystem"] = same_filesystem(snapshots_dir, data_root)
     try:
         section["dirs"] = read_dirs(snapshots_dir)
         metadata = os.path.join(snapshots_dir, "metadata.db")

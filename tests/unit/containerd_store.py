@@ -98,4 +98,5 @@ def healthy(section: dict[str, Any]) -> dict[str, Any]:
     snap["images"] = copy.deepcopy(IMAGES)
     snap["containers"] = [container(WEB, "web", IMAGES[0]), container(API, "api", IMAGES[1])]
     snap["containerd"] = copy.deepcopy(section)
+    snap["containerd"]["on_data_root_filesystem"] = True
     return snap

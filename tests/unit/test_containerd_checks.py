@@ -15,7 +15,7 @@ from layerwise_facts import mounts
 from . import containerd_store as store
 from . import snapshots as s
 
-CTD = {f"CTD-{n:03d}" for n in range(1, 8)}
+CTD = {f"CTD-{n:03d}" for n in range(1, 9)}
 OVL = {f"OVL-{n:03d}" for n in range(1, 11)}
 Snapshot = dict[str, Any]
 
@@ -118,6 +118,10 @@ def removed_container_init_left(snap: Snapshot) -> None:
     del snap["containerd"]["dirs"]["8"]
 
 
+def store_on_the_root_filesystem(snap: Snapshot) -> None:
+    snap["containerd"]["on_data_root_filesystem"] = False
+
+
 # a breakage that also fails other checks, as it should: the mounts follow the snapshots
 ALSO = {"layer_missing": {"CTD-004", "CTD-005"}, "wrong_parent": {"CTD-005"}}
 
@@ -200,6 +204,14 @@ SNAPS = "/root/io.containerd.snapshotter.v1.overlayfs"
             removed_container_init_left,
             "CTD-007",
             [f"snapshot {API}-init belongs to no container and has no children"],
+        ),
+        (
+            store_on_the_root_filesystem,
+            "CTD-008",
+            [
+                "containerd's snapshots ({dir}) are not on the data root's filesystem "
+                "(/var/lib/docker)"
+            ],
         ),
     ],
     ids=lambda value: value.__name__ if callable(value) else None,
@@ -302,3 +314,27 @@ def test_a_wrong_image_store_is_refused_by_the_policy() -> None:
 
 def test_tmp_tree_is_where_the_fixture_says(section: dict[str, Any]) -> None:
     assert Path(section["snapshots_dir"], "metadata.db").is_file()
+
+
+@pytest.mark.parametrize(
+    ("same", "policy_given", "status", "reason"),
+    [
+        (None, {}, "cannot_check", "the filesystem of "),
+        (False, {"data_root_own_filesystem": False}, "skip", "policy data_root_own_filesystem"),
+        (True, {}, "pass", ""),
+    ],
+)
+def test_store_filesystem_unknown_or_not_asked(
+    section: dict[str, Any],
+    same: bool | None,
+    policy_given: dict[str, Any],
+    status: str,
+    reason: str,
+) -> None:
+    snap = snap_of(section)
+    snap["containerd"]["on_data_root_filesystem"] = same
+    valid, errors = checks.validate(policy_given)
+    assert errors == []
+    (outcome,) = [o for o in checks.results(snap, valid) if o["id"] == "CTD-008"]
+    assert outcome["status"] == status
+    assert outcome.get("reason", "").startswith(reason)

@@ -253,3 +253,10 @@ def test_a_store_that_never_held_a_snapshot_has_no_metadata_db(
     )
     assert section["snapshots"] == {}
     assert (error in section["error"]) if error else section["error"] == ""
+
+
+def test_same_filesystem(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    assert c.same_filesystem(str(tmp_path / "a"), str(tmp_path)) is True
+    assert c.same_filesystem("/proc/self", str(tmp_path)) is False
+    assert c.same_filesystem(str(tmp_path / "missing"), str(tmp_path)) is None
