@@ -27,7 +27,7 @@ help:
 	@echo "make test            lint, unit tests and the molecule scenarios"
 	@echo "make lint | unit | molecule | lab-check   one stage of make test"
 	@echo "make bench           facts module on 1,000+ layers, remote commands of the suite"
-	@echo "make bench-layers    reader + judge on 1,111 and 10,000 crafted layers, one core"
+	@echo "make bench-layers    reader + judge on 1,111 and 10,000 crafted layers (overlay2, containerd), one core"
 	@echo "make compliance [INVENTORY=inventories/lab] [LIMIT=all] [POLICY=file] [WAIVERS=file]"
 	@echo "                     judge every host's storage, write reports/compliance.*"
 	@echo "make clean           remove the venv and caches"
@@ -93,9 +93,12 @@ compliance: venv
 bench: lab bench-layers
 	@scripts/stage.sh "bench" scripts/bench.sh
 
-# The reader and the judge on 1,111 and 10,000 crafted layers, one core, no Docker needed.
+# The reader and the judge on 1,111 and 10,000 crafted layers, one core, no Docker needed:
+# on overlay2, then on the containerd image store.
 bench-layers: venv
 	@scripts/stage.sh "bench: reader + judge on crafted layers" $(BIN)/python scripts/bench_layers.py 1111 10000
+	@scripts/stage.sh "bench: reader + judge on crafted layers, containerd store" \
+		$(BIN)/python scripts/bench_layers.py --store containerd 1111 10000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache reports

@@ -1,15 +1,26 @@
 #!/usr/bin/env python3
-"""Time the reader and the judge on N crafted overlay2 layers: bench_layers.py N [N ...].
+"""Time the reader and the judge on N crafted layers: bench_layers.py [--store S] N [N ...].
 
-No Docker needed: for each N it lays out a data root as Docker 20.10-28 does (images of up
-to 110 layers, as scripts/bench_images.py loads them: layer dirs with diff/, link, lower,
-work/, committed; the l/ links; the layer database; the images' configs) and answers the
-engine's three GET calls on a unix socket of its own. Each run is a fresh python3 pinned to
-one core (taskset -c 0) that imports the zipapp the hosts get (layerwise.shipping), reads the
-snapshot, judges it with every check and encodes it as JSON, as the module does on a host.
-Prints, per N, the median of RUNS runs: wall (python start included) and where it goes.
+No Docker needed: for each N it lays out an image store and answers the engine's GET calls on
+a unix socket of its own. ``--store overlay2`` (the default): a data root as Docker 20.10-28
+lays it out (images of up to 110 layers, as scripts/bench_images.py loads them: layer dirs
+with diff/, link, lower, work/, committed; the l/ links; the layer database; the images'
+configs). ``--store containerd``: the containerd image store as Docker 28 lays it out with its
+own containerd (root ``<data-root>/containerd/daemon``): the overlayfs snapshotter's bbolt
+metadata.db (written by scripts/boltwrite.py) with each image layer a committed snapshot
+keyed by its chain id, its snapshots/<N>/{fs,work} dirs, the content store's index, manifest
+and config of each image, and a few containers, each an active snapshot over a committed
+``<id>-init``, running with their rootfs overlays mounted in a mount namespace of the bench's
+own (``unshare -m``; stopped, without mounts, where that is not allowed).
+
+Each run is a fresh python3 pinned to one core (taskset -c 0; entered into that namespace
+with nsenter) that imports the zipapp the hosts get (layerwise.shipping), reads the snapshot,
+judges it with every check and encodes it as JSON, as the module does on a host. A run fails
+if a check of the store (OVL-... or CTD-...) does not pass. Prints, per N, the median of RUNS
+runs: wall (python start included) and where it goes.
 
     scripts/bench_layers.py 1111 10000     # RUNS=5 by default; BENCH_RUNS=9 for more
+    scripts/bench_layers.py --store containerd 1111 10000
 """
 
 from __future__ import annotations
@@ -31,6 +42,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "module_utils"))
+import boltwrite  # noqa: E402  (scripts/, this script's own dir)
+from layerwise_facts import bolt  # noqa: E402
+from layerwise_facts.containerd import ARCHES  # noqa: E402
+
 from layerwise import shipping  # noqa: E402
 
 CHAIN = 110  # layers per image, as make bench loads them
@@ -68,8 +84,24 @@ def lid(number: int) -> str:
     return digits[::-1]
 
 
-def craft(root: Path, count: int) -> list[dict[str, Any]]:
-    """A data root with ``count`` image layers; returns the engine's image list."""
+class Crafted:
+    """An image store on disk and what the engine says of it."""
+
+    def __init__(
+        self,
+        info: dict[str, Any],
+        images: list[dict[str, Any]],
+        containers: list[dict[str, Any]] | None = None,
+        mounts: list[str] | None = None,
+    ) -> None:
+        self.info = info
+        self.images = images
+        self.containers = containers or []  # docker inspect of each
+        self.mounts = mounts or []  # shell commands mounting running containers' rootfs
+
+
+def craft_overlay2(root: Path, count: int) -> Crafted:
+    """A data root with ``count`` image layers on overlay2."""
     home, image_root = root / "overlay2", root / "image/overlay2"
     (home / "l").mkdir(parents=True)
     layerdb, imagedb = image_root / "layerdb/sha256", image_root / "imagedb/content/sha256"
@@ -112,28 +144,246 @@ def craft(root: Path, count: int) -> list[dict[str, Any]]:
         images.append({"Id": f"sha256:{sha(text)}", "RepoTags": [f"bench-{first}:latest"]})
     for path in (home, home / "l", *home.iterdir()):
         path.chmod(0o700 if path.name == "l" else 0o710)
-    return images
+    return Crafted(
+        info={
+            "Driver": "overlay2",
+            "DriverStatus": [["Backing Filesystem", "extfs"], ["Supports d_type", "true"]],
+            "ServerVersion": "26.1.5",
+        },
+        images=images,
+    )
+
+
+# ---- the containerd image store ---------------------------------------------------------------
+
+CONTAINERS = 3  # running containers, one on each of the first images
+OWN_CONTAINERD = "/var/run/docker/containerd/containerd.sock"  # dockerd's own containerd
+GO_EPOCH = 62135596800  # seconds from Go's zero time (year 1) to 1970
+
+
+def uvarint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    return bytes(out + bytes([value]))
+
+
+def go_time(seconds: float) -> bytes:
+    """Go's time.MarshalBinary of a UTC time (version 1), as containerd stores createdat."""
+    whole = int(seconds)
+    nanos = int((seconds - whole) * 1e9)
+    return b"\x01" + (whole + GO_EPOCH).to_bytes(8, "big") + nanos.to_bytes(4, "big") + b"\xff\xff"
+
+
+class Snapshotter:
+    """The overlayfs snapshotter's metadata (v1/snapshots, v1/parents) and snapshot dirs, as
+    containerd's metadata layer drives it: each snapshot is prepared under one backend key
+    ``moby/<seq>/<key>`` and committed under a new one, keeping its id."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.snapshots: dict[bytes, Any] = {}
+        self.parents: dict[bytes, bytes] = {}
+        self.ids: dict[str, int] = {}  # user key -> id
+        self.backend: dict[str, bytes] = {}  # user key -> backend key
+        self.seq = 0
+        self.now = 1_760_000_000.0
+
+    def add(self, key: str, parent: str, kind: int, labels: dict[str, str] | None = None) -> int:
+        """Snapshot ``key`` over ``parent`` (kind 2 active, 3 committed), with its dir."""
+        snap_id = len(self.ids) + 1
+        self.seq += 2 if kind == 3 else 1  # a committed one was prepared under another key
+        backend = f"moby/{self.seq}/{key}".encode()
+        self.now += 0.25
+        entry: dict[bytes, Any] = {
+            b"id": uvarint(snap_id),
+            b"kind": bytes([kind]),
+            b"createdat": go_time(self.now),
+            b"updatedat": go_time(self.now),
+        }
+        if parent:
+            entry[b"parent"] = self.backend[parent]
+            self.parents[uvarint(self.ids[parent]) + b"\0" + uvarint(snap_id)] = backend
+        if kind == 3:
+            entry.update({b"inodes": uvarint(3), b"size": uvarint(8192)})
+        if labels:
+            entry[b"labels"] = {k.encode(): v.encode() for k, v in labels.items()}
+        self.snapshots[backend] = entry
+        self.ids[key], self.backend[key] = snap_id, backend
+        files = self.home / "snapshots" / str(snap_id) / "fs" / "bench"
+        files.mkdir(parents=True)
+        (files / "layer").write_text(f"{key}\n")
+        (files / "id").write_text(f"{snap_id}\n")
+        (self.home / "snapshots" / str(snap_id) / "work").mkdir()
+        return snap_id
+
+    def write(self) -> None:
+        snapshots = boltwrite_bucket(self.snapshots, sequence=len(self.ids))
+        tree = {b"v1": {b"snapshots": snapshots, b"parents": self.parents}}
+        boltwrite.write(str(self.home / "metadata.db"), tree)
+        (self.home / "snapshots").chmod(0o700)
+
+
+def boltwrite_bucket(entries: dict[bytes, Any], sequence: int) -> bolt.Bucket:
+    """A nested dict as a bucket that keeps its sequence (containerd's last snapshot id)."""
+    return bolt.Bucket(
+        values={k: v for k, v in entries.items() if isinstance(v, bytes)},
+        buckets={k: boltwrite_bucket(v, 0) for k, v in entries.items() if isinstance(v, dict)},
+        sequence=sequence,
+    )
+
+
+class Content:
+    """containerd's content store: blobs/sha256/<hex>."""
+
+    def __init__(self, home: Path) -> None:
+        self.blobs = home / "blobs" / "sha256"
+        self.blobs.mkdir(parents=True)
+
+    def put(self, media_type: str, blob: dict[str, Any]) -> dict[str, Any]:
+        """Store ``blob``; its descriptor."""
+        raw = json.dumps(blob, separators=(",", ":")).encode()
+        digest = hashlib.sha256(raw).hexdigest()
+        (self.blobs / digest).write_bytes(raw)
+        return {"mediaType": media_type, "digest": f"sha256:{digest}", "size": len(raw)}
+
+
+def craft_containerd(root: Path, count: int, running: bool) -> Crafted:
+    """The containerd store of dockerd's own containerd with ``count`` image layers."""
+    daemon = root / "containerd" / "daemon"
+    home = daemon / "io.containerd.snapshotter.v1.overlayfs"
+    snapshotter = Snapshotter(home)
+    content = Content(daemon / "io.containerd.content.v1.content")
+    arch = ARCHES.get(os.uname().machine, os.uname().machine)
+    images: list[dict[str, Any]] = []
+    tops: list[tuple[str, str]] = []  # (image id, top chain id)
+    for first in range(0, count, CHAIN):
+        size = min(CHAIN, count - first)
+        diffs, chain = [], ""
+        for number in range(first, first + size):
+            diff = f"sha256:{sha(f'diff {number}')}"
+            parent, chain = chain, diff if not chain else f"sha256:{sha(f'{chain} {diff}')}"
+            snapshotter.add(chain, parent, 3, {"containerd.io/snapshot.ref": chain})
+            diffs.append(diff)
+        config = content.put(
+            "application/vnd.oci.image.config.v1+json",
+            {
+                "architecture": arch,
+                "os": "linux",
+                "config": {"Cmd": ["true"]},
+                "rootfs": {"type": "layers", "diff_ids": diffs},
+                "history": [{"created_by": f"RUN layer {n}"} for n in range(size)]
+                + [{"created_by": 'CMD ["true"]', "empty_layer": True}],
+            },
+        )
+        layer_type = "application/vnd.oci.image.layer.v1.tar+gzip"
+        manifest = content.put(
+            "application/vnd.oci.image.manifest.v1+json",
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": config,
+                "layers": [
+                    {"mediaType": layer_type, "digest": f"sha256:{sha(f'gz {d}')}", "size": 1}
+                    for d in diffs
+                ],
+            },
+        )
+        index = content.put(
+            "application/vnd.oci.image.index.v1+json",
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.index.v1+json",
+                "manifests": [{**manifest, "platform": {"architecture": arch, "os": "linux"}}],
+            },
+        )
+        images.append({"Id": index["digest"], "RepoTags": [f"bench-{first}:latest"]})
+        tops.append((index["digest"], chain))
+    containers, mounts = [], []
+    snapshots = home / "snapshots"
+    for number, (image_id, top) in enumerate(tops[:CONTAINERS]):
+        cid = sha(f"container {number}")
+        init = snapshotter.add(f"{cid}-init", top, 3)
+        own = snapshotter.add(cid, f"{cid}-init", 2)
+        containers.append(
+            {
+                "Id": cid,
+                "Name": f"/bench-{number}",
+                "Image": image_id,
+                "State": {"Status": "running" if running else "exited", "Running": running},
+                "GraphDriver": {"Name": "overlayfs", "Data": None},
+            }
+        )
+        # the lowerdirs relative to the snapshots dir, as containerd makes long ones
+        chain_ids = [top]
+        while snapshotter.snapshots[snapshotter.backend[chain_ids[-1]]].get(b"parent"):
+            parent = snapshotter.snapshots[snapshotter.backend[chain_ids[-1]]][b"parent"]
+            chain_ids.append(parent.decode().split("/", 2)[2])
+        lower = ":".join(f"{n}/fs" for n in [init, *(snapshotter.ids[c] for c in chain_ids)])
+        target = root / "rootfs" / "overlayfs" / cid
+        target.mkdir(parents=True)
+        mounts.append(
+            f"mount -t overlay overlay -o lowerdir={lower},upperdir={snapshots}/{own}/fs,"
+            f"workdir={snapshots}/{own}/work {target}"
+        )
+    snapshotter.write()
+    info = {
+        "Driver": "overlayfs",
+        "DriverStatus": [["driver-type", "io.containerd.snapshotter.v1"]],
+        "ServerVersion": "28.5.2",
+        "Containerd": {
+            "Address": OWN_CONTAINERD,
+            "Namespaces": {"Containers": "moby", "Plugins": "plugins.moby"},
+        },
+    }
+    return Crafted(info, images, containers, mounts if running else [])
+
+
+class Namespace:
+    """A mount namespace of the bench's own holding the containers' rootfs overlays (a
+    sleeping holder process; the mounts go when it ends). ``prefix`` enters it."""
+
+    def __init__(self, snapshots: Path, mounts: list[str]) -> None:
+        script = f"cd {snapshots} && {' && '.join(mounts)} && echo ready && exec sleep 86400"
+        self.holder = subprocess.Popen(
+            ["unshare", "-m", "--propagation", "private", "sh", "-c", script],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.holder.stdout is not None
+        if self.holder.stdout.readline().strip() != "ready":
+            self.holder.wait()
+            raise OSError(self.holder.stderr.read().strip() if self.holder.stderr else "unshare")
+        self.prefix = ["nsenter", "-t", str(self.holder.pid), "-m", "--"]
+
+    def close(self) -> None:
+        self.holder.terminate()
+        self.holder.communicate()
+
+
+# ---- the engine and the runs -------------------------------------------------------------------
 
 
 class Engine(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    """The engine's GET /info, /images/json and /containers/json, nothing else."""
+    """The engine's GET /info, /images/json, /containers/json and inspect, nothing else."""
 
     daemon_threads = True
 
-    def __init__(self, path: str, root: Path, images: list[dict[str, Any]]) -> None:
-        self.answers = {
+    def __init__(self, path: str, root: Path, crafted: Crafted) -> None:
+        self.answers: dict[str, Any] = {
             "/info": {
-                "Driver": "overlay2",
-                "DriverStatus": [["Backing Filesystem", "extfs"], ["Supports d_type", "true"]],
+                **crafted.info,
                 "DockerRootDir": str(root),
-                "ServerVersion": "26.1.5",
-                "Images": len(images),
-                "Containers": 0,
+                "Images": len(crafted.images),
+                "Containers": len(crafted.containers),
                 "LiveRestoreEnabled": False,
                 "SecurityOptions": [],
             },
-            "/images/json": images,
-            "/containers/json?all=1": [],
+            "/images/json": crafted.images,
+            "/containers/json?all=1": [{"Id": c["Id"]} for c in crafted.containers],
+            **{f"/containers/{c['Id']}/json": c for c in crafted.containers},
         }
         super().__init__(path, Answer)
 
@@ -154,48 +404,80 @@ class Answer(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def run_once(zipapp: Path, params: str) -> dict[str, float]:
-    command = ["taskset", "-c", "0", sys.executable, "-c", CHILD, str(zipapp), params]
+def run_once(zipapp: Path, params: str, store: str, prefix: list[str]) -> dict[str, float]:
+    command = [*prefix, "taskset", "-c", "0", sys.executable, "-c", CHILD, str(zipapp), params]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, check=True)
     wall = time.perf_counter() - started
     phases = json.loads(done.stderr)
     snap = json.loads(done.stdout)
-    store = [f for f in snap["findings"] if f["id"].startswith("OVL")]
-    assert not store, f"the crafted store is not healthy: {store}"
-    phases.update(
-        wall=wall, start=wall - phases.pop("inside"), layers=len(snap["overlay2"]["layers"])
-    )
+    checks = [r for r in snap["results"] if r["id"].startswith(STORE_CHECKS[store])]
+    unhealthy = [r for r in checks if r["status"] != "pass"]
+    assert checks, f"no {STORE_CHECKS[store]} check ran"
+    assert not unhealthy, f"the crafted store is not healthy: {unhealthy}"
+    if store == "containerd":
+        assert snap["containerd"]["error"] == "", snap["containerd"]["error"]
+        layers = sum(k.startswith("sha256:") for k in snap["containerd"]["snapshots"])
+    else:
+        layers = len(snap["overlay2"]["layers"])
+    phases.update(wall=wall, start=wall - phases.pop("inside"), layers=layers)
     return phases
 
 
-def bench(count: int, runs: int, work: Path, zipapp: Path) -> dict[str, float]:
+def bench(count: int, runs: int, work: Path, zipapp: Path, store: str) -> dict[str, float]:
     root = work / f"root-{count}"
-    images = craft(root, count)
-    server = Engine(str(work / f"docker-{count}.sock"), root, images)
+    namespace = None
+    if store == "containerd":
+        crafted = craft_containerd(root, count, running=True)
+        snapshots = root / "containerd/daemon/io.containerd.snapshotter.v1.overlayfs/snapshots"
+        try:
+            namespace = Namespace(snapshots, crafted.mounts)
+        except OSError as exc:
+            print(f"  (no mount namespace: {exc}; the containers are stopped, not mounted)")
+            shutil.rmtree(root)
+            crafted = craft_containerd(root, count, running=False)
+    else:
+        crafted = craft_overlay2(root, count)
+    server = Engine(str(work / f"docker-{count}.sock"), root, crafted)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     params = json.dumps(
         {"docker_host": f"unix://{work}/docker-{count}.sock", "data_root": str(root)}
     )
+    prefix = namespace.prefix if namespace else []
     try:
-        results = [run_once(zipapp, params) for _ in range(runs)]
+        results = [run_once(zipapp, params, store, prefix) for _ in range(runs)]
     finally:
         server.shutdown()
         server.server_close()
+        if namespace:
+            namespace.close()
         shutil.rmtree(root)
     return {key: statistics.median(r[key] for r in results) for key in results[0]}
 
 
+STORE_CHECKS = {"overlay2": "OVL", "containerd": "CTD"}
+
+
 def main(argv: list[str]) -> int:
-    counts = [int(a) for a in argv[1:]] or [1111, 10000]
+    args = argv[1:]
+    store = "overlay2"
+    if args[:1] == ["--store"]:
+        store, args = args[1] if len(args) > 1 else "", args[2:]
+    if store not in STORE_CHECKS:
+        print(f"usage: {argv[0]} [--store overlay2|containerd] N [N ...]", file=sys.stderr)
+        return 2
+    counts = [int(a) for a in args] or [1111, 10000]
     runs = int(os.environ.get("BENCH_RUNS", "5"))
     with tempfile.TemporaryDirectory(prefix="layerwise-bench-") as tmp:
         work = Path(tmp)
         zipapp = work / "reader.pyz"
         zipapp.write_bytes(shipping.zipapp())
-        print(f"reader + judge, one core (taskset -c 0), fresh python3, median of {runs}:")
+        print(
+            f"{store} store: reader + judge, one core (taskset -c 0), fresh python3, "
+            f"median of {runs}:"
+        )
         for count in counts:
-            m = bench(count, runs, work, zipapp)
+            m = bench(count, runs, work, zipapp, store)
             per = m["wall"] / count * 1e6
             print(
                 f"  {int(m['layers']):>6} layers: wall {m['wall']:.3f} s ({per:.0f} us/layer) = "

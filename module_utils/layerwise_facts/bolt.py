@@ -166,18 +166,27 @@ class BoltReader:
         _, flags, count, _ = PAGE_HEADER.unpack_from(page, 0)
         if flags != LEAF:
             raise ValueError(f"{where} has flags {flags:#x}, not a leaf page")
-        for index in range(count):
-            start = PAGE_HEADER.size + index * LEAF_ELEMENT.size
-            _check_room(page, start + LEAF_ELEMENT.size, where)
-            element_flags, pos, ksize, vsize = LEAF_ELEMENT.unpack_from(page, start)
-            key_at = start + pos
-            _check_room(page, key_at + ksize + vsize, where)
-            key = page[key_at : key_at + ksize]
-            value = page[key_at + ksize : key_at + ksize + vsize]
+        size = len(page)
+        # the elements whose headers lie in the page; one that does not is refused after them
+        whole = min(count, (size - PAGE_HEADER.size) // LEAF_ELEMENT.size)
+        # their (flags, pos, ksize, vsize) at once: one unpack for the page
+        fields = struct.unpack_from(f"<{whole * 4}I", page, PAGE_HEADER.size)
+        values, buckets = into.values, into.buckets
+        at = PAGE_HEADER.size  # the element's own offset, which pos counts from
+        for index in range(0, whole * 4, 4):
+            element_flags, pos, ksize, vsize = fields[index : index + 4]
+            key_at = at + pos
+            value_at = key_at + ksize
+            end = value_at + vsize
+            if end > size:
+                _check_room(page, end, where)
             if element_flags & BUCKET_LEAF:
-                into.buckets[key] = self.bucket(value, depth)
+                buckets[page[key_at:value_at]] = self.bucket(page[value_at:end], depth)
             else:
-                into.values[key] = value
+                values[page[key_at:value_at]] = page[value_at:end]
+            at += LEAF_ELEMENT.size
+        if whole < count:
+            _check_room(page, at + LEAF_ELEMENT.size, where)
 
 
 def _check_room(page: bytes, end: int, where: str) -> None:

@@ -165,20 +165,25 @@ def snapshots_of(root: bolt.Bucket, namespace: str) -> tuple[dict[str, Any], lis
     others = []
     for raw, bucket in version.buckets[b"snapshots"].buckets.items():
         space, key = user_key(raw.decode("utf-8", "replace"))
-        snap_id = str(uvarint(bucket.values.get(b"id", b"\x00")))
+        values = bucket.values
+        raw_id = values.get(b"id", b"\x00")
+        snap_id = str(raw_id[0] if raw_id and raw_id[0] < 0x80 else uvarint(raw_id))
         if space != namespace:
             others.append(snap_id)
             continue
-        kind = bucket.values.get(b"kind", b"")
+        kind = values.get(b"kind", b"")
         labels = bucket.buckets.get(b"labels")
+        parent = values.get(b"parent")
         found[key] = {
             "id": snap_id,
             "kind": KINDS.get(kind[0], "unknown") if len(kind) == 1 else "unknown",
-            "parent": user_key(bucket.values.get(b"parent", b"").decode("utf-8", "replace"))[1],
+            "parent": user_key(parent.decode("utf-8", "replace"))[1] if parent else "",
             "labels": {
                 k.decode("utf-8", "replace"): v.decode("utf-8", "replace")
-                for k, v in (labels.values.items() if labels else ())
-            },
+                for k, v in labels.values.items()
+            }
+            if labels
+            else {},
         }
     return found, sorted(others, key=int)
 
@@ -187,13 +192,12 @@ def read_dirs(snapshots_dir: str) -> dict[str, dict[str, bool]]:
     """``<snapshots_dir>/snapshots/<N>``: whether each has ``fs`` and ``work``."""
     base = os.path.join(snapshots_dir, "snapshots")
     dirs = {}
-    for entry in os.scandir(base):
-        if entry.is_dir(follow_symlinks=False):
-            path = os.path.join(base, entry.name)
-            dirs[entry.name] = {
-                "fs": os.path.isdir(os.path.join(path, "fs")),
-                "work": os.path.isdir(os.path.join(path, "work")),
-            }
+    isdir = os.path.isdir
+    with os.scandir(base) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                path = entry.path  # base/name
+                dirs[entry.name] = {"fs": isdir(path + "/fs"), "work": isdir(path + "/work")}
     return dirs
 
 
