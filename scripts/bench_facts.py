@@ -34,7 +34,11 @@ def main() -> int:
         walls.append(time.monotonic() - started)
         snap = json.loads(out)
         elapsed.append(snap["elapsed"])
-        size, layers = len(out), len(snap.get("overlay2", {}).get("layers", {}))
+        size = len(out)
+        # the graph driver's layer dirs, or the containerd store's snapshots
+        layers = len(snap.get("overlay2", {}).get("layers", {})) or len(
+            snap.get("containerd", {}).get("snapshots", {})
+        )
     print(
         json.dumps(
             {
