@@ -75,6 +75,19 @@ def test_the_roles_promise_is_a_valid_policy(source: str, opts: list[str], owns_
     assert policy["data_root_own_filesystem"] is owns_fs
     assert policy["fstab_entry"] is owns_fs
     assert policy["backing_filesystems"] == (["xfs"] if source else ["xfs", "ext4"])
+    assert policy["image_store"] == "overlay2"
+    assert policy["driver"] == "overlay2"
+
+
+def test_the_roles_promise_for_the_containerd_store() -> None:
+    """The store is judged by its own key; daemon.json's features map stays the user's."""
+    given = role_filters.role_policy("overlay2", "/srv/docker", [], "xfs", "/dev/vdb", "containerd")
+    policy, errors = checks.validate(given)
+    assert errors == []
+    assert policy["image_store"] == "containerd"
+    assert policy["driver"] == "overlayfs"  # what docker info reports for that store
+    assert policy["daemon_json"] == {"data-root": "/srv/docker"}
+    assert policy["data_root_own_filesystem"] is True
 
 
 WRONG_KIND = {
