@@ -54,6 +54,13 @@ EXPECTED = {
         Expect(0, (" passed",))
     ),
     "make bench": Expect(0, ("==> bench: ok",)),
+    "make bench-layers": Expect(
+        0,
+        (
+            "==> bench: reader + judge on crafted layers: ok",
+            "==> bench: reader + judge on crafted layers, containerd store: ok",
+        ),
+    ),
     ".venv/bin/ansible-playbook -i inventories/example playbooks/site.yml": Expect(
         4, ("UNREACHABLE", *UNREACHABLE)
     ),
