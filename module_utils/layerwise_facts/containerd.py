@@ -328,14 +328,61 @@ def image_config(content_dir: str, target: str, arch: str) -> dict[str, Any] | N
     return None
 
 
+METADATA_DB = os.path.join("io.containerd.metadata.v1.bolt", "meta.db")
+DANGLING = "moby-dangling@"
+
+
+def familiar(name: str) -> str:
+    """A reference as ``docker images`` shows it: docker.io/library/ and docker.io/ dropped."""
+    for prefix in ("docker.io/library/", "docker.io/"):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def image_refs(root: str, namespace: str) -> list[dict[str, Any]]:
+    """The namespace's images from containerd's own metadata (``meta.db``): ``[{"Id": target
+    digest, "RepoTags": [...]}]``, as GET /images/json?all=1 lists them (intermediate images
+    of classic builds included), without computing sizes.
+
+    containerd ``core/metadata/buckets.go``: ``v1/<namespace>/images/<name>/target/digest``.
+    An image id on the containerd store is its target's digest; dockerd names an untagged
+    image ``moby-dangling@<digest>``. On Docker 28 /images/json takes 1.6 s for 1,100 layers
+    (it sizes every image's snapshots); this read takes milliseconds.
+    """
+    db = bolt.load(os.path.join(root, METADATA_DB))
+    space = (db.buckets.get(b"v1") or bolt.Bucket()).buckets.get(namespace.encode())
+    if space is None:
+        return []
+    tags: dict[str, list[str]] = {}
+    for raw, bucket in (space.buckets.get(b"images") or bolt.Bucket()).buckets.items():
+        target = bucket.buckets.get(b"target")
+        digest = target.values.get(b"digest", b"").decode() if target else ""
+        if not digest:
+            continue
+        name = raw.decode("utf-8", "replace")
+        names = tags.setdefault(digest, [])
+        if not name.startswith(DANGLING) and "@" not in name:
+            names.append(familiar(name))
+    return [{"Id": digest, "RepoTags": sorted(names)} for digest, names in sorted(tags.items())]
+
+
+def list_images(api: Any, section: dict[str, Any]) -> list[dict[str, Any]]:
+    """The images, from containerd's metadata when it can be read, else from the engine."""
+    try:
+        return image_refs(str(section.get("root") or ""), str(section.get("namespace") or "moby"))
+    except (OSError, ValueError):
+        return list(api.get("/images/json"))
+
+
 def read_images(api: Any, section: dict[str, Any]) -> list[dict[str, Any]]:
     """The engine's images with tags, diff ids and history, as graphdriver.read_images gives
-    them: the list from the engine, each config from containerd's content store (under the
-    root the section found), else the diff ids ``docker image inspect`` reports."""
+    them: each config from containerd's content store (under the root the section found),
+    else the diff ids ``docker image inspect`` reports."""
     content_dir = os.path.join(section.get("root") or "", CONTENT_DIR)
     arch = ARCHES.get(os.uname().machine, os.uname().machine)
     images = []
-    for summary in api.get("/images/json"):
+    for summary in list_images(api, section):
         image_id = str(summary["Id"])
         config = image_config(content_dir, image_id, arch) if section.get("root") else None
         if config is None:
@@ -370,7 +417,6 @@ def same_filesystem(path: str, data_root: str) -> bool | None:
         return os.stat(path).st_dev == os.stat(data_root).st_dev
     except OSError:
         return None
-
 
 
 def read_containerd(

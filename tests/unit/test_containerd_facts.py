@@ -260,3 +260,51 @@ def test_same_filesystem(tmp_path: Path) -> None:
     assert c.same_filesystem(str(tmp_path / "a"), str(tmp_path)) is True
     assert c.same_filesystem("/proc/self", str(tmp_path)) is False
     assert c.same_filesystem(str(tmp_path / "missing"), str(tmp_path)) is None
+
+
+def test_image_refs_from_containerds_metadata(tmp_path: Path) -> None:
+    """Images as /images/json?all=1 lists them, read from meta.db: tags made familiar,
+    dangling and digest references not tags, another namespace not ours."""
+    from .conftest import load
+
+    boltwrite = load("scripts/boltwrite.py")
+
+    def image(digest: str) -> dict[str, Any]:
+        return {
+            "target": {"digest": digest, "mediatype": "application/vnd.oci.image.index.v1+json"}
+        }
+
+    a, b = "sha256:" + "a" * 64, "sha256:" + "b" * 64
+    tree = {
+        "v1": {
+            "moby": {
+                "images": {
+                    "docker.io/library/debian:13": image(a),
+                    "docker.io/layerwise/web:latest": image(a),
+                    "registry.example/x/y:1": image(b),
+                    "docker.io/layerwise/web@" + a: image(a),
+                    "moby-dangling@" + b: image(b),
+                    "no-target": {"labels": {}},
+                }
+            },
+            "k8s.io": {"images": {"docker.io/library/pause:3": image("sha256:" + "c" * 64)}},
+        }
+    }
+    path = tmp_path / "io.containerd.metadata.v1.bolt/meta.db"
+    path.parent.mkdir()
+    boltwrite.write(str(path), tree)
+    assert c.image_refs(str(tmp_path), "moby") == [
+        {"Id": a, "RepoTags": ["debian:13", "layerwise/web:latest"]},
+        {"Id": b, "RepoTags": ["registry.example/x/y:1"]},
+    ]
+    assert c.image_refs(str(tmp_path), "nobody") == []
+
+
+def test_images_come_from_the_engine_when_meta_db_cannot_be_read(tmp_path: Path) -> None:
+    class Engine:
+        def get(self, path: str) -> list[dict[str, Any]]:
+            assert path == "/images/json"
+            return [{"Id": "sha256:" + "d" * 64, "RepoTags": ["x:1"]}]
+
+    section = {"root": str(tmp_path), "namespace": "moby"}
+    assert c.list_images(Engine(), section) == [{"Id": "sha256:" + "d" * 64, "RepoTags": ["x:1"]}]
