@@ -104,15 +104,18 @@ def test_unknown_store_is_rejected() -> None:
 MIGRATION = "containerd-migration"
 
 
-def test_migration_keeps_the_graph_driver_and_turns_the_migration_on() -> None:
+def test_migration_turns_the_migration_on_instead_of_the_snapshotter() -> None:
+    """No storage-driver: dockerd picks the prior overlay2 dir (graphdriver-prior) and
+    migrates; after that the engine runs overlayfs, which a declared overlay2 would contradict.
+    """
     existing = {
         "storage-driver": "overlay2",
+        "storage-opts": ["overlay2.size=5G"],
         "features": {"buildkit": True, "containerd-snapshotter": False},
         "log-driver": "json-file",
     }
     merged = merge(existing, "overlay2", [], "/srv/docker", "containerd", migrate_images=True)
     assert merged == {
-        "storage-driver": "overlay2",
         "features": {"buildkit": True, MIGRATION: True},
         "log-driver": "json-file",
         "data-root": "/srv/docker",

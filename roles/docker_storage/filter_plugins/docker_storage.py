@@ -46,16 +46,20 @@ def daemon_config(
     refuse to start). Other features are kept.
 
     ``migrate_images`` (only with ``store`` "containerd"; Docker 29+) writes the opt-in of
-    Docker 29's start-up migration of graph-driver images to the containerd store, as
-    moby's integration test runs it (integration/daemon/migration_test.go: ``-s overlay2
-    --feature containerd-migration``): ``storage-driver`` kept, ``containerd-migration`` on,
-    and no ``containerd-snapshotter`` flag. dockerd only considers the migration while its
-    image store choice is a graph driver (daemon/daemon.go: the migration sits inside
-    ``if imgStoreChoice.IsGraphDriver()``); ``containerd-snapshotter: true`` makes the choice
-    "containerd-explicit" (daemon/image_store_choice.go), skips the migration and hides the
-    images, and ``false`` would pin the graph driver. Without ``migrate_images`` a
-    ``containerd-migration`` flag already in the file is removed: on the overlay2 store it
-    would let a restart move the host to containerd behind the role's back.
+    Docker 29's start-up migration of graph-driver images to the containerd store: the
+    containerd store's keys, but ``containerd-migration`` on instead of the
+    ``containerd-snapshotter`` flag. dockerd only considers the migration while its image
+    store choice is a graph driver (moby daemon/daemon.go: the migration sits inside
+    ``if imgStoreChoice.IsGraphDriver()``). ``containerd-snapshotter: true`` makes the choice
+    "containerd-explicit" (daemon/image_store_choice.go), which skips the migration and
+    hides the images; without the flag and without ``storage-driver`` the non-empty
+    ``<data-root>/overlay2`` makes it "graphdriver-prior" (graphdriver.HasPriorDriver), and
+    the migration then switches the driver to the overlayfs snapshotter. No
+    ``storage-driver`` is written (moby's test passes ``-s overlay2``, which works too):
+    after the migration the engine runs overlayfs, and a declared overlay2 would read as a
+    pending restart. Without ``migrate_images`` a ``containerd-migration`` flag already in
+    the file is removed: on the overlay2 store it would let a restart move the host to
+    containerd behind the role's back.
     """
     if existing is None:
         existing = {}
@@ -68,15 +72,14 @@ def daemon_config(
     merged = {k: v for k, v in existing.items() if k not in REPLACED_KEYS}
     features = dict(merged.get("features") or {})
     features.pop(MIGRATION_FEATURE, None)
-    if migrate_images:
-        merged["storage-driver"] = driver
-        merged.pop("storage-opts", None)
-        features.pop(SNAPSHOTTER_FEATURE, None)
-        features[MIGRATION_FEATURE] = True
-    elif store == "containerd":
+    if store == "containerd":
         merged.pop("storage-driver", None)
         merged.pop("storage-opts", None)
-        features[SNAPSHOTTER_FEATURE] = True
+        if migrate_images:
+            features.pop(SNAPSHOTTER_FEATURE, None)
+            features[MIGRATION_FEATURE] = True
+        else:
+            features[SNAPSHOTTER_FEATURE] = True
     else:
         merged["storage-driver"] = driver
         if opts:
