@@ -97,3 +97,89 @@ def test_switching_back_and_forth_is_stable() -> None:
 def test_unknown_store_is_rejected() -> None:
     with pytest.raises(ValueError, match="image store 'zfs' is not one of overlay2, containerd"):
         merge({}, "overlay2", [], "/d", "zfs")
+
+
+# Docker 29's migration of graph-driver images to the containerd store (moby
+# daemon/daemon.go, features["containerd-migration"]; integration/daemon/migration_test.go).
+MIGRATION = "containerd-migration"
+
+
+def test_migration_turns_the_migration_on_instead_of_the_snapshotter() -> None:
+    """No storage-driver: dockerd picks the prior overlay2 dir (graphdriver-prior) and
+    migrates; after that the engine runs overlayfs, which a declared overlay2 would contradict.
+    """
+    existing = {
+        "storage-driver": "overlay2",
+        "storage-opts": ["overlay2.size=5G"],
+        "features": {"buildkit": True, "containerd-snapshotter": False},
+        "log-driver": "json-file",
+    }
+    merged = merge(existing, "overlay2", [], "/srv/docker", "containerd", migrate_images=True)
+    assert merged == {
+        "features": {"buildkit": True, MIGRATION: True},
+        "log-driver": "json-file",
+        "data-root": "/srv/docker",
+    }
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_migration_drops_the_snapshotter_flag(flag: bool) -> None:
+    """true would skip the migration (containerd-explicit), false pins the graph driver."""
+    existing = {"features": {"containerd-snapshotter": flag}}
+    merged = merge(existing, "overlay2", [], "/d", "containerd", migrate_images=True)
+    assert merged["features"] == {MIGRATION: True}
+
+
+@pytest.mark.parametrize("store", ["overlay2", "containerd"])
+@pytest.mark.parametrize(
+    "existing",
+    [{}, {"features": {MIGRATION: True}}, {"features": {MIGRATION: False, "buildkit": True}}],
+)
+def test_no_migration_flag_unless_asked(store: str, existing: dict) -> None:
+    """Not written for the overlay2 store nor without migrate_images; one in the file goes."""
+    merged = merge(existing, "overlay2", [], "/d", store, migrate_images=False)
+    features = merged.get("features", {})
+    assert MIGRATION not in features
+    assert features.get("buildkit") == existing.get("features", {}).get("buildkit")
+
+
+def test_a_features_map_that_held_only_the_migration_flag_goes() -> None:
+    merged = merge({"features": {MIGRATION: True}}, "overlay2", [], "/d", "overlay2")
+    assert "features" not in merged
+
+
+def test_an_empty_features_map_is_left_alone() -> None:
+    assert merge({"features": {}}, "overlay2", [], "/d", "overlay2")["features"] == {}
+
+
+def test_migration_is_refused_for_the_overlay2_store() -> None:
+    with pytest.raises(ValueError, match="containerd store, not to 'overlay2'"):
+        merge({}, "overlay2", [], "/d", "overlay2", migrate_images=True)
+
+
+@pytest.mark.parametrize(
+    "existing",
+    [
+        None,
+        {},
+        {"storage-driver": "overlay2", "storage-opts": ["overlay2.size=5G"]},
+        {"features": {"containerd-snapshotter": True, "buildkit": True}, "debug": True},
+        {"graph": "/old", "features": {MIGRATION: True}},
+    ],
+)
+@pytest.mark.parametrize(
+    ("store", "migrate_images"),
+    [("overlay2", False), ("containerd", False), ("containerd", True)],
+)
+def test_merging_twice_changes_nothing(
+    existing: dict | None, store: str, migrate_images: bool
+) -> None:
+    once = merge(existing, "overlay2", [], "/d", store, migrate_images=migrate_images)
+    assert merge(once, "overlay2", [], "/d", store, migrate_images=migrate_images) == once
+
+
+def test_after_the_migration_the_plain_containerd_config_replaces_the_opt_in() -> None:
+    """Once dockerd runs the containerd store, the role writes containerd-snapshotter: true."""
+    migrating = merge({"debug": True}, "overlay2", [], "/d", "containerd", migrate_images=True)
+    after = merge(migrating, "overlay2", [], "/d", "containerd")
+    assert after == {"debug": True, "features": {"containerd-snapshotter": True}, "data-root": "/d"}

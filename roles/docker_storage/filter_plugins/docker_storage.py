@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 # daemon.json keys this role owns; every other key is left as it is. Of "features" it owns
-# only the containerd-snapshotter flag, which chooses the image store.
+# only the containerd-snapshotter flag, which chooses the image store, and the
+# containerd-migration flag of Docker 29, which moves graph-driver images into it.
 MANAGED_KEYS = ("storage-driver", "storage-opts", "data-root")
 SNAPSHOTTER_FEATURE = "containerd-snapshotter"
+MIGRATION_FEATURE = "containerd-migration"
 
 # What docker info reports as the driver of each image store the role sets up.
 STORE_DRIVERS = {"overlay2": "overlay2", "containerd": "overlayfs"}
@@ -28,6 +30,8 @@ def daemon_config(
     opts: list[str],
     data_root: str,
     store: str = "overlay2",
+    *,
+    migrate_images: bool = False,
 ) -> dict[str, Any]:
     """Return ``existing`` with the storage keys set; keys the role does not own survive.
 
@@ -40,6 +44,22 @@ def daemon_config(
     containerd image store: the feature on, and no ``storage-driver`` nor ``storage-opts``
     (the graph driver's keys; ``storage-driver: overlay2`` with the feature makes dockerd
     refuse to start). Other features are kept.
+
+    ``migrate_images`` (only with ``store`` "containerd"; Docker 29+) writes the opt-in of
+    Docker 29's start-up migration of graph-driver images to the containerd store: the
+    containerd store's keys, but ``containerd-migration`` on instead of the
+    ``containerd-snapshotter`` flag. dockerd only considers the migration while its image
+    store choice is a graph driver (moby daemon/daemon.go: the migration sits inside
+    ``if imgStoreChoice.IsGraphDriver()``). ``containerd-snapshotter: true`` makes the choice
+    "containerd-explicit" (daemon/image_store_choice.go), which skips the migration and
+    hides the images; without the flag and without ``storage-driver`` the non-empty
+    ``<data-root>/overlay2`` makes it "graphdriver-prior" (graphdriver.HasPriorDriver), and
+    the migration then switches the driver to the overlayfs snapshotter. No
+    ``storage-driver`` is written (moby's test passes ``-s overlay2``, which works too):
+    after the migration the engine runs overlayfs, and a declared overlay2 would read as a
+    pending restart. Without ``migrate_images`` a ``containerd-migration`` flag already in
+    the file is removed: on the overlay2 store it would let a restart move the host to
+    containerd behind the role's back.
     """
     if existing is None:
         existing = {}
@@ -47,12 +67,19 @@ def daemon_config(
         raise TypeError(f"daemon.json must hold a JSON object, not {type(existing).__name__}")
     if store not in STORE_DRIVERS:
         raise ValueError(f"image store {store!r} is not one of {', '.join(STORE_DRIVERS)}")
+    if migrate_images and store != "containerd":
+        raise ValueError(f"migrate_images moves images to the containerd store, not to {store!r}")
     merged = {k: v for k, v in existing.items() if k not in REPLACED_KEYS}
     features = dict(merged.get("features") or {})
+    features.pop(MIGRATION_FEATURE, None)
     if store == "containerd":
         merged.pop("storage-driver", None)
         merged.pop("storage-opts", None)
-        features[SNAPSHOTTER_FEATURE] = True
+        if migrate_images:
+            features.pop(SNAPSHOTTER_FEATURE, None)
+            features[MIGRATION_FEATURE] = True
+        else:
+            features[SNAPSHOTTER_FEATURE] = True
     else:
         merged["storage-driver"] = driver
         if opts:
@@ -63,6 +90,8 @@ def daemon_config(
             features[SNAPSHOTTER_FEATURE] = False
     if features:
         merged["features"] = features
+    elif MIGRATION_FEATURE in (merged.get("features") or {}):
+        merged.pop("features")  # held only the migration flag, now removed
     merged["data-root"] = data_root
     return merged
 
