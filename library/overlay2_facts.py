@@ -152,17 +152,25 @@ digests:
 overlay2:
   description: Driver home, layer dirs with parts and modes, l/ links.
   type: dict
-  returned: when layers is true
+  returned: when layers is true and the engine does not use the containerd image store
 layerdb:
   description: Image layers by chain id and container mounts.
   type: dict
-  returned: when layers is true
+  returned: when layers is true and the engine does not use the containerd image store
+containerd:
+  description: The containerd image store (address, namespace, snapshotter, root and how it was
+    found, snapshots_dir, error, snapshots by key with id, kind, parent and labels, other_ids,
+    dirs with fs and work, mounts of container rootfs overlays with their snapshot ids,
+    on_data_root_filesystem).
+  type: dict
+  returned: when layers is true and the engine uses the containerd image store
 images:
-  description: The engine's images with tags, RootFS diff ids and history.
+  description: The engine's images with tags, RootFS diff ids and history (on the containerd
+    store listed from containerd's meta.db, configs from its content store).
   type: list
   returned: when layers is true
 containers:
-  description: Every container with its state, image and GraphDriver data.
+  description: Every container with its state, image, GraphDriver data and snapshotter.
   type: list
   returned: when layers is true
 summary:
