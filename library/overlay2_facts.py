@@ -158,10 +158,10 @@ layerdb:
   type: dict
   returned: when layers is true and the engine does not use the containerd image store
 containerd:
-  description: The containerd image store (address, namespace, snapshotter, root and how it was
-    found (root_from), snapshots_dir, error, snapshots by key with id, kind, parent and labels, other_ids,
-    dirs with fs and work, mounts of container rootfs overlays with their snapshot ids,
-    on_data_root_filesystem).
+  description: The containerd image store (address, namespace, snapshotter, root and how it
+    was found (root_from), snapshots_dir, error, snapshots by key with id, kind, parent and
+    labels, other_ids, dirs with fs and work, mounts of container rootfs overlays with their
+    snapshot ids, on_data_root_filesystem).
   type: dict
   returned: when layers is true and the engine uses the containerd image store
 images:
