@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOK = Path(__file__).with_name("apply_role.yml")
 
 RunRole = Callable[..., tuple[int, str]]
-StartRole = Callable[..., "subprocess.Popen[str]"]
+StartRole = Callable[..., "tuple[subprocess.Popen[bytes], Path]"]
 
 
 def role_command(host_vars: dict[str, Any], inventory: str, extra: dict[str, Any]) -> list[str]:
@@ -56,23 +56,27 @@ def run_role(host_vars: dict[str, Any], request: pytest.FixtureRequest) -> RunRo
 
 
 @pytest.fixture
-def start_role(host_vars: dict[str, Any], request: pytest.FixtureRequest) -> Iterator[StartRole]:
+def start_role(
+    host_vars: dict[str, Any], request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[StartRole]:
     """``start_role(**extra_vars)``: ansible-playbook started in a process group of its own,
-    not waited for (output in a pipe); the group is killed at teardown if still running."""
+    not waited for -> (process, the file its output goes to). The group is killed at
+    teardown if it still runs."""
     inventory = request.config.getoption("ansible_inventory")
-    started: list[subprocess.Popen[str]] = []
+    started: list[subprocess.Popen[bytes]] = []
 
-    def start(**extra: Any) -> subprocess.Popen[str]:
-        proc = subprocess.Popen(
-            role_command(host_vars, inventory, extra),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=role_env(),
-            start_new_session=True,
-        )
+    def start(**extra: Any) -> tuple[subprocess.Popen[bytes], Path]:
+        log = tmp_path / f"ansible-playbook-{len(started)}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                role_command(host_vars, inventory, extra),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=role_env(),
+                start_new_session=True,
+            )
         started.append(proc)
-        return proc
+        return proc, log
 
     yield start
     for proc in started:

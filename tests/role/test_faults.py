@@ -318,3 +318,85 @@ def test_odd_daemon_json_is_refused_and_left_alone(
         "systemctl show --property ActiveEnterTimestampMonotonic docker.service"
     ), "the role restarted Docker"
     assert host.run("docker info --format '{{.Driver}}'").rc == 0
+
+
+# ---------------------------------------------------------------------------------------
+# 4. ansible-playbook killed (SIGKILL) while the role restarts Docker
+
+HOLD = "/run/layerwise-test-hold"
+HOLD_DROPIN = "/etc/systemd/system/docker.service.d/50-layerwise-test-hold.conf"
+HOLD_UNIT = (
+    "[Service]\n"
+    f"ExecStartPre=/bin/sh -c 'while [ -e {HOLD} ]; do sleep 0.2; done'\n"
+)
+
+
+def docker_state(host: Any) -> str:
+    return str(host.run("systemctl is-active docker.service").stdout.strip())
+
+
+@pytest.fixture
+def held_restart(host: Any) -> Iterator[str]:
+    """The role will restart Docker (daemon.json lacks data-root), and that start waits in an
+    ExecStartPre stand-in while HOLD exists. Yields daemon.json's hash as the role writes it;
+    everything is put back after, whatever happened."""
+    backups = set(host.check_output("ls -a /etc/docker").split())
+    original = host.check_output("sha256sum %s", DAEMON_JSON).split()[0]
+    host.check_output("cp -p %s %s", DAEMON_JSON, SAVED)
+    try:
+        host.check_output("touch %s && printf %s > %s", HOLD, HOLD_UNIT, HOLD_DROPIN)
+        host.check_output("systemctl daemon-reload")
+        host.check_output("python3 -c %s %s", WITHOUT_DATA_ROOT, DAEMON_JSON)
+        yield original
+    finally:
+        host.run("rm -f %s %s && systemctl daemon-reload", HOLD, HOLD_DROPIN)
+        wait_for(
+            "docker.service leaving activating",
+            lambda: docker_state(host) != "activating",
+            RESTART_WAIT_S,
+        )
+        if host.run("cmp -s %s %s", SAVED, DAEMON_JSON).rc != 0:
+            host.check_output("cp -p %s %s", SAVED, DAEMON_JSON)
+            host.check_output("systemctl restart docker.service")
+        host.check_output("rm -f %s", SAVED)
+        for name in set(host.check_output("ls -a /etc/docker").split()) - backups:
+            host.run("rm -f /etc/docker/%s", name)
+        if docker_state(host) != "active":
+            host.check_output("systemctl restart docker.service")
+
+
+def test_run_killed_during_the_restart_converges_next_time(
+    host: Any,
+    run_role: RunRole,
+    start_role: StartRole,
+    held_restart: str,
+    expected: dict[str, Any],
+) -> None:
+    image = a_local_image(host)
+    proc, log = start_role()
+    wait_for(
+        "docker.service activating (the role's restart, held)",
+        lambda: proc.poll() is not None or docker_state(host) == "activating",
+        RESTART_WAIT_S,
+    )
+    assert proc.poll() is None, f"the role ended before its restart:\n{log.read_text()}"
+    os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+    out = log.read_text()
+    assert "TASK [docker_storage : Restart Docker]" in out, out
+    assert "Wait until Docker answers" not in out, "killed after the restart step, not in it"
+
+    # the stand-in's only job was to hold the step: the start goes on without it
+    host.check_output("rm -f %s %s && systemctl daemon-reload", HOLD_DROPIN, HOLD)
+    wait_for("docker.service active", lambda: docker_state(host) == "active", RESTART_WAIT_S)
+
+    rc, out = run_role()
+    assert rc == 0, out
+    assert "checks passed" in out, out
+    content = host.check_output("cat %s", DAEMON_JSON)
+    assert json.loads(content)["data-root"] == expected["docker_storage_data_root"]
+    assert host.check_output("sha256sum %s", DAEMON_JSON).split()[0] == held_restart, (
+        "daemon.json differs from what the role wrote before the fault"
+    )
+    assert docker_state(host) == "active"
+    docker_runs_a_container(host, image)
