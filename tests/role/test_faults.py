@@ -400,3 +400,109 @@ def test_run_killed_during_the_restart_converges_next_time(
     )
     assert docker_state(host) == "active"
     docker_runs_a_container(host, image)
+
+
+# ---------------------------------------------------------------------------------------
+# 2. The data root's mount missing at boot (its fstab source gone)
+
+
+def reboot(host_vars: dict[str, Any], inventory: str) -> None:
+    """Reboot the lab host with playbooks/reboot.yml and wait, bounded, until it has booted."""
+    names = json.dumps({"reboot_names": [host_vars["inventory_hostname"]]})
+    proc = subprocess.run(
+        ["ansible-playbook", str(ROOT / "playbooks/reboot.yml"), "-i", inventory, "-e", names],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1"),
+        check=False,
+        timeout=REBOOT_TIMEOUT_S,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def mounted(host: Any, path: str) -> bool:
+    return bool(host.run("findmnt --noheadings --mountpoint %s", path).rc == 0)
+
+
+@pytest.fixture
+def source_gone_at_boot(
+    host: Any, host_vars: dict[str, Any], expected: dict[str, Any], request: pytest.FixtureRequest
+) -> Iterator[dict[str, Any]]:
+    """The data root's fstab line names a loop file that is not there.
+
+    Not by renaming the file: loop devices are global to the kernel, and mount(8), finding no
+    file, takes a loop device attached to the same path name (another lab host's data root,
+    seen here). The line is pointed at a name no loop device carries instead. Only lab hosts
+    (containers: a reboot is a restart) with a loop file. fstab is put back and the host
+    rebooted again if the data root is not mounted or Docker not running.
+    """
+    source = expected["docker_storage_loop_file"]
+    if not source:
+        pytest.skip("the data root is not on a loop file: removing a disk is not a test")
+    if host_vars.get("ansible_connection") != "community.docker.docker":
+        pytest.skip("only a lab host (a container) is rebooted by a test")
+    inventory = request.config.getoption("ansible_inventory")
+    root = expected["docker_storage_data_root"]
+    missing = f"{source}.layerwise-test-missing"
+    before = {
+        "images": sorted(host.check_output("docker image ls --quiet --no-trunc").split()),
+        "containers": sorted(host.check_output("docker ps --all --quiet --no-trunc").split()),
+        "running": running_containers(host),
+    }
+    host.check_output("cp -p /etc/fstab /etc/fstab.layerwise-test")
+    host.check_output("sed -i 's|^%s |%s |' /etc/fstab", source, missing)
+    assert missing in host.check_output("cat /etc/fstab")
+    try:
+        yield {"missing": missing, "root": root, "inventory": inventory, **before}
+    finally:
+        if host.file("/etc/fstab.layerwise-test").exists:
+            host.check_output("mv /etc/fstab.layerwise-test /etc/fstab")
+        if not mounted(host, root) or docker_state(host) != "active":
+            reboot(host_vars, inventory)
+
+
+def test_missing_data_root_mount_keeps_docker_down_and_says_why(
+    host: Any,
+    host_vars: dict[str, Any],
+    facts: Facts,
+    policy: dict[str, Any],
+    source_gone_at_boot: dict[str, Any],
+) -> None:
+    gone = source_gone_at_boot
+    root = gone["root"]
+    reboot(host_vars, gone["inventory"])
+
+    assert not mounted(host, root), f"{root} is mounted although its source is gone"
+    # the reader asks the API socket: socket activation tries a start, which must fail too
+    down = judge(facts, policy)
+    assert docker_state(host) != "active", "Docker started on the directory under the mount"
+    assert not host.file(f"{root}/overlay2").exists, f"dockerd wrote into the bare {root}"
+    snap = down["_snapshot"]
+    assert snap["docker"]["answers"] is False
+    assert snap["backing_fs"]["mounted"] is False
+    assert root in snap["unit"]["requires_mounts_for"]
+    own = down["CFG-001"]
+    assert own["status"] == "fail", own
+    assert f"{root} is on the filesystem mounted at" in own["problems"][0], own
+    engine = down["OVL-001"]
+    assert engine["status"] == "cannot_check", engine
+    assert engine["reason"].startswith("Docker does not answer"), engine
+
+    host.check_output("mv /etc/fstab.layerwise-test /etc/fstab")
+    reboot(host_vars, gone["inventory"])
+
+    assert mounted(host, root)
+    wait_for("docker.service active", lambda: docker_state(host) == "active", RESTART_WAIT_S)
+    assert sorted(host.check_output("docker image ls --quiet --no-trunc").split()) == gone["images"]
+    assert (
+        sorted(host.check_output("docker ps --all --quiet --no-trunc").split())
+        == gone["containers"]
+    )
+    wait_for(
+        "the containers that ran before the reboots running again",
+        lambda: running_containers(host) == gone["running"],
+        RESTART_WAIT_S,
+    )
+    back = judge(facts, policy)
+    assert layer_store_findings(back) == []
+    assert back["CFG-001"]["status"] == "pass", back["CFG-001"]
