@@ -76,7 +76,8 @@ def a_local_image(host: Any) -> str:
 
 def docker_runs_a_container(host: Any, image: str) -> None:
     out = host.run("docker run --rm --network none %s sh -c 'echo layerwise-ok'", image)
-    assert out.rc == 0 and "layerwise-ok" in out.stdout, out.stderr
+    assert out.rc == 0, out.stderr
+    assert "layerwise-ok" in out.stdout, out.stdout
 
 
 # ---------------------------------------------------------------------------------------
@@ -136,7 +137,8 @@ def test_full_data_root_space_is_reported_and_survived(
     # xfs keeps a few blocks it reports free but gives no file: full is a write refused
     assert left < 1024 * 1024, f"{left} bytes still free after filling"
     write = host.run("sh -c 'echo x > %s/probe'", fill_dir)
-    assert write.rc != 0 and "No space left on device" in write.stderr, write
+    assert write.rc != 0, "a write succeeded on the full filesystem"
+    assert "No space left on device" in write.stderr, write.stderr
 
     assert_docker_survives(host, running)
     full = judge(facts, policy, layers=False)
@@ -195,9 +197,7 @@ def test_full_data_root_inodes_are_reported_and_survived(
     running = running_containers(host)
     image = a_local_image(host)
 
-    made = int(
-        host.check_output("python3 -c %s %s %s", FILL_INODES, fill_dir, str(few_inodes))
-    )
+    made = int(host.check_output("python3 -c %s %s %s", FILL_INODES, fill_dir, str(few_inodes)))
     assert made < few_inodes, "made the most files asked for without running out of inodes"
 
     assert_docker_survives(host, running)
@@ -241,7 +241,7 @@ def file_state(host: Any, path: str) -> dict[str, str]:
 
 
 def make_not_json(host: Any) -> str:
-    host.check_output("printf '{\"storage-driver\": \"overlay2\",\\n' > %s", DAEMON_JSON)
+    host.check_output('printf \'{"storage-driver": "overlay2",\\n\' > %s', DAEMON_JSON)
     return DAEMON_JSON
 
 
@@ -325,10 +325,7 @@ def test_odd_daemon_json_is_refused_and_left_alone(
 
 HOLD = "/run/layerwise-test-hold"
 HOLD_DROPIN = "/etc/systemd/system/docker.service.d/50-layerwise-test-hold.conf"
-HOLD_UNIT = (
-    "[Service]\n"
-    f"ExecStartPre=/bin/sh -c 'while [ -e {HOLD} ]; do sleep 0.2; done'\n"
-)
+HOLD_UNIT = f"[Service]\nExecStartPre=/bin/sh -c 'while [ -e {HOLD} ]; do sleep 0.2; done'\n"
 
 
 def docker_state(host: Any) -> str:
