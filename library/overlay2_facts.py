@@ -107,7 +107,8 @@ docker:
   returned: always
 daemon_json:
   description: The config file dockerd reads (its --config-file, else the option) - path, exists,
-    content or the parse error, owner and mode, the role's backups.
+    content or the parse error, the path itself as lstat sees it (type, owner, mode; a symbolic
+    link's target), the role's backups.
   type: dict
   returned: always
 config_dir:

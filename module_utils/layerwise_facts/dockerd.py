@@ -154,8 +154,12 @@ def running_config_file() -> str:
 
 
 def read_daemon_json(path: str) -> dict[str, Any]:
-    """daemon.json parsed, or the reason it cannot be."""
-    if not os.path.exists(path):
+    """daemon.json parsed, or the reason it cannot be.
+
+    ``file`` describes the path itself (lstat): a symbolic link shows as one, with its target
+    and the link's owner, so that a writer can refuse to replace it. A dangling link exists.
+    """
+    if not os.path.lexists(path):
         return {"exists": False, "path": path, "content": {}, "error": ""}
     bad = {"exists": True, "path": path, "content": None, "file": describe_path(path)}
     try:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
 
@@ -14,6 +16,21 @@ ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOK = Path(__file__).with_name("apply_role.yml")
 
 RunRole = Callable[..., tuple[int, str]]
+StartRole = Callable[..., "tuple[subprocess.Popen[bytes], Path]"]
+
+
+def role_command(host_vars: dict[str, Any], inventory: str, extra: dict[str, Any]) -> list[str]:
+    extra_vars = {"layerwise_target": host_vars["inventory_hostname"], **extra}
+    return ["ansible-playbook", str(PLAYBOOK), "-i", inventory, "-e", json.dumps(extra_vars)]
+
+
+def role_env() -> dict[str, str]:
+    return dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_CALLBACK_RESULT_FORMAT="json",
+    )
 
 
 @pytest.fixture
@@ -23,23 +40,46 @@ def run_role(host_vars: dict[str, Any], request: pytest.FixtureRequest) -> RunRo
     The role is docker_storage unless ``layerwise_role`` names another.
     """
     inventory = request.config.getoption("ansible_inventory")
-    env = dict(
-        os.environ,
-        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_CALLBACK_RESULT_FORMAT="json",
-    )
 
     def run(**extra: Any) -> tuple[int, str]:
-        extra_vars = {"layerwise_target": host_vars["inventory_hostname"], **extra}
         proc = subprocess.run(
-            ["ansible-playbook", str(PLAYBOOK), "-i", inventory, "-e", json.dumps(extra_vars)],
+            role_command(host_vars, inventory, extra),
             capture_output=True,
             text=True,
-            env=env,
+            env=role_env(),
             check=False,
             timeout=600,
         )
         return proc.returncode, proc.stdout + proc.stderr
 
     return run
+
+
+@pytest.fixture
+def start_role(
+    host_vars: dict[str, Any], request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[StartRole]:
+    """``start_role(**extra_vars)``: ansible-playbook started in a process group of its own,
+    not waited for -> (process, the file its output goes to). The group is killed at
+    teardown if it still runs."""
+    inventory = request.config.getoption("ansible_inventory")
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(**extra: Any) -> tuple[subprocess.Popen[bytes], Path]:
+        log = tmp_path / f"ansible-playbook-{len(started)}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                role_command(host_vars, inventory, extra),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=role_env(),
+                start_new_session=True,
+            )
+        started.append(proc)
+        return proc, log
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=60)
