@@ -372,7 +372,6 @@ def same_filesystem(path: str, data_root: str) -> bool | None:
         return None
 
 
-
 def read_containerd(
     info: dict[str, Any],
     data_root: str,
