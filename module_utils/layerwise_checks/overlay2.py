@@ -167,8 +167,11 @@ def expected_lower(snap: Snapshot) -> dict[str, list[str]]:
 
 def link_target(snap: Snapshot, entry: str) -> str | None:
     """The layer dir a ``lower`` entry (``l/<id>`` or ``<home>/l/<id>``) leads to."""
-    name = entry.rsplit("/", 1)[-1]
-    target = links(snap).get(name)
+    return link_dir(links(snap).get(entry.rsplit("/", 1)[-1]))
+
+
+def link_dir(target: str | None) -> str | None:
+    """The layer dir an l/ link's target (``../<id>/diff``) names."""
     if not target or not target.startswith("../") or not target.endswith("/diff"):
         return None
     return target[len("../") : -len("/diff")]
@@ -289,10 +292,13 @@ def layerdb_dirs_exist(snap: Snapshot, policy: Policy) -> list[str]:
     store_asked(snap, policy, "graphdriver")
     layer_store(snap)
     dirs = layers(snap)
-    problems = [
-        f"layer {chain} names layer dir {entry.get('cache_id')!r}, which does not exist"
-        for chain, entry in sorted(layerdb(snap).items())
+    missing = sorted(
+        (chain, entry.get("cache_id"))
+        for chain, entry in layerdb(snap).items()
         if entry.get("cache_id") not in dirs
+    )
+    problems = [
+        f"layer {chain} names layer dir {dir_!r}, which does not exist" for chain, dir_ in missing
     ]
     for cid, entry in sorted(mounts(snap).items()):
         for key in ("mount_id", "init_id"):
@@ -337,12 +343,15 @@ def layer_parts(snap: Snapshot, policy: Policy) -> list[str]:
     layer_store(snap)
     has_parent = child_dirs(snap)
     known = referenced(snap)
+    allowed = {False: {**BASE_PARTS, **OPTIONAL_PARTS}, True: {**CHILD_PARTS, **OPTIONAL_PARTS}}
     problems = []
     for name, layer in sorted(layers(snap).items()):
         parts = {part: info["type"] for part, info in layer["parts"].items()}
         # a dir nothing references is judged by what it claims to be
         child = name in has_parent or (name not in known and "lower" in parts)
         required = CHILD_PARTS if child else BASE_PARTS
+        if required.keys() <= parts.keys() and parts.items() <= allowed[child].items():
+            continue  # every part it needs, nothing else, each of its type
         missing = sorted(set(required) - set(parts))
         extra = sorted(set(parts) - set(required) - set(OPTIONAL_PARTS))
         wrong = sorted(
@@ -372,21 +381,27 @@ def lower_chains(snap: Snapshot, policy: Policy) -> list[str]:
     dirs = layers(snap)
     problems = []
     wanted = expected_lower(snap)
-    # each distinct lower entry resolved once; a layer's lower is then looked up, not resolved
+    # each distinct lower entry resolved once, to the very string the wanted chains hold (so
+    # comparing a chain compares pointers); a layer's lower is then looked up, not resolved
+    same = {d: d for d in referenced(snap)}
     entries = set().union(*(layer.get("lower", []) for layer in dirs.values()))
-    target = {entry: link_target(snap, entry) for entry in entries}
-    broken = {entry for entry, found in target.items() if found is None or found not in dirs}
+    target = {entry: same.get(d, d) for entry in entries for d in [link_target(snap, entry)]}
+    unresolved = {entry for entry, found in target.items() if found is None}
+    broken = {entry for entry, found in target.items() if found not in dirs}  # None too
     for name, layer in sorted(dirs.items()):
         lower = layer.get("lower", [])
-        resolved = list(map(target.__getitem__, lower))
-        if not broken.isdisjoint(lower):
+        if broken and not broken.isdisjoint(lower):
             problems.extend(
                 f"{name}: lower entry {entry} leads to no existing layer"
                 for entry in lower
                 if entry in broken
             )
-        if name in wanted and None not in resolved and resolved != wanted[name]:
-            problems.append(f"{name}: lower names {resolved}, the parent chain is {wanted[name]}")
+        if name in wanted and (not unresolved or unresolved.isdisjoint(lower)):
+            resolved = list(map(target.__getitem__, lower))
+            if resolved != wanted[name]:
+                problems.append(
+                    f"{name}: lower names {resolved}, the parent chain is {wanted[name]}"
+                )
     return problems
 
 
@@ -405,7 +420,7 @@ def short_links(snap: Snapshot, policy: Policy) -> list[str]:
     dirs = layers(snap)
     problems = []
     for name, target in sorted(links(snap).items()):
-        layer = link_target(snap, name)
+        layer = link_dir(target)
         if layer is None or "diff" not in dirs.get(layer, {}).get("parts", {}):
             problems.append(f"l/{name} -> {target} does not lead to an existing layer's diff")
     cache = build_cache(snap)

@@ -8,8 +8,7 @@ with the reason: never a pass. A check the policy does not ask for raises ``NotA
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 Snapshot = dict[str, Any]
 Policy = dict[str, Any]
@@ -27,8 +26,7 @@ class NotAsked(Exception):
     """The policy does not ask for this check; the message names the policy key."""
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):  # not a dataclass: importing dataclasses slows every start
     id: str
     title: str
     severity: str

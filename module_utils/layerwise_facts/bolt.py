@@ -22,7 +22,7 @@ is little-endian). A file that is not such a database raises ``ValueError`` sayi
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 MAGIC = 0xED0CDAED
 VERSION = 2
@@ -40,8 +40,9 @@ PAGE_SIZES = (4096, 8192, 16384, 32768, 65536)
 MAX_DEPTH = 64
 
 
-@dataclass
-class Meta:
+# NamedTuple and a plain class, not dataclasses: importing dataclasses (inspect, ast, dis, ...)
+# costs the reader's every start more than reading a bbolt file.
+class Meta(NamedTuple):
     page_size: int
     root: int
     sequence: int
@@ -50,13 +51,32 @@ class Meta:
     txid: int
 
 
-@dataclass
 class Bucket:
     """One bucket: its plain key/values, its nested buckets and its sequence counter."""
 
-    values: dict[bytes, bytes] = field(default_factory=dict)
-    buckets: dict[bytes, Bucket] = field(default_factory=dict)
-    sequence: int = 0
+    def __init__(
+        self,
+        values: dict[bytes, bytes] | None = None,
+        buckets: dict[bytes, Bucket] | None = None,
+        sequence: int = 0,
+    ) -> None:
+        self.values: dict[bytes, bytes] = {} if values is None else values
+        self.buckets: dict[bytes, Bucket] = {} if buckets is None else buckets
+        self.sequence = sequence
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Bucket):
+            return NotImplemented
+        return (self.values, self.buckets, self.sequence) == (
+            other.values,
+            other.buckets,
+            other.sequence,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Bucket(values={self.values!r}, buckets={self.buckets!r}, sequence={self.sequence!r})"
+        )
 
 
 def fnv1a64(data: bytes) -> int:

@@ -10,6 +10,7 @@ import subprocess
 from typing import Any
 
 _CHUNK = 65536
+_SMALL = 4096  # a regular file's first read: the reader's small files fit
 
 
 def run(argv: list[str]) -> tuple[int, str, str]:
@@ -21,23 +22,26 @@ def run(argv: list[str]) -> tuple[int, str, str]:
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def read_text(path: str, regular: bool = False) -> str | None:
+def read_text(path: str, regular: bool = False, dir_fd: int | None = None) -> str | None:
     """A small file's text without its trailing newline, None when it cannot be read.
 
     As ``open(path, encoding="utf-8").read()`` reads it (newlines made ``\n``), without a
     file object: the reader reads tens of thousands of these. ``regular``: a plain file on
     disk, whose short read is its end (one read call, not two; not for /proc or /sys).
+    ``dir_fd``: ``path`` is relative to that open dir (a short walk, not the whole path).
     """
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY, dir_fd=dir_fd)
     except OSError:
         return None
     try:
-        chunks = [os.read(fd, _CHUNK)]
-        if not regular or len(chunks[0]) == _CHUNK:
+        data = os.read(fd, _SMALL if regular else _CHUNK)
+        if not regular or len(data) == _SMALL:
+            chunks = [data]
             while chunks[-1]:
                 chunks.append(os.read(fd, _CHUNK))
-        text = b"".join(chunks).decode("utf-8")
+            data = b"".join(chunks)
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
     finally:

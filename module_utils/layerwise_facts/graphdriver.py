@@ -17,38 +17,42 @@ LAYERDB_FILES = ("cache-id", "diff", "parent", "size")
 MOUNT_FILES = ("mount-id", "init-id", "parent")
 
 
-def entry_mode(entry: os.DirEntry[str]) -> int | None:
-    """An entry's st_mode, None when it is gone."""
+def entry_mode(name: str, dir_fd: int) -> int | None:
+    """The st_mode of ``name`` (not followed) in the open dir ``dir_fd``, None when it is gone."""
     try:
-        return entry.stat(follow_symlinks=False).st_mode
+        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
     except FileNotFoundError:
         return None
 
 
-def read_link(path: str) -> str | None:
+def read_link(name: str, dir_fd: int) -> str | None:
     """A symlink's target, None when it is not a symlink (any more)."""
     try:
-        return os.readlink(path)
+        return os.readlink(name, dir_fd=dir_fd)
     except OSError:
         return None
 
 
-def read_layer_dir(path: str, mode: int | None = None) -> dict[str, Any]:
-    """One layer dir: its mode, each part's type and mode, the link id and the lower chain.
+def open_dir(path: str) -> int:
+    return os.open(path, os.O_RDONLY | os.O_DIRECTORY)
 
-    ``mode`` is the dir's st_mode when the caller has it (from its scandir) already.
-    """
-    if mode is None:
-        mode = os.lstat(path).st_mode
+
+# The reader walks the driver home and the layer database through an open fd of each, with
+# paths relative to it: tens of thousands of stats and reads walk two names, not the whole path.
+
+
+def read_layer_dir(home_fd: int, name: str, path: str, mode: int) -> dict[str, Any]:
+    """Layer dir ``name`` of the home open as ``home_fd`` (at ``path``, with st_mode ``mode``):
+    its mode, each part's type and mode, the link id and the lower chain."""
     parts: dict[str, dict[str, Any]] = {}
     layer: dict[str, Any] = {"mode": stat.S_IMODE(mode), "parts": parts}
     with os.scandir(path) as entries:
         for entry in entries:
-            part = entry_mode(entry)
+            part = entry_mode(f"{name}/{entry.name}", home_fd)
             if part is not None:
                 parts[entry.name] = {"type": file_type(part), "mode": stat.S_IMODE(part)}
-    layer["link"] = read_text(f"{path}/link", regular=True) if "link" in parts else None
-    lower = read_text(f"{path}/lower", regular=True) if "lower" in parts else None
+    layer["link"] = read_text(f"{name}/link", True, home_fd) if "link" in parts else None
+    lower = read_text(f"{name}/lower", True, home_fd) if "lower" in parts else None
     layer["lower"] = lower.split(":") if lower else []
     return layer
 
@@ -70,22 +74,32 @@ def read_overlay2(home: str) -> dict[str, Any]:
     if not facts["exists"]:
         return facts
     facts["mode"] = stat.S_IMODE(os.stat(home).st_mode)
-    with os.scandir(home) as entries:
-        for entry in entries:
-            mode = entry_mode(entry)
-            if mode is None:
-                continue
-            if entry.name == "l" and stat.S_ISDIR(mode):
-                facts["links_mode"] = stat.S_IMODE(mode)
-                with os.scandir(entry.path) as links:
-                    facts["links"] = {link.name: read_link(link.path) for link in links}
-            elif stat.S_ISDIR(mode):
-                try:
-                    facts["layers"][entry.name] = read_layer_dir(entry.path, mode)
-                except FileNotFoundError:
+    home_fd = open_dir(home)
+    try:
+        with os.scandir(home) as entries:
+            for entry in entries:
+                mode = entry_mode(entry.name, home_fd)
+                if mode is None:
                     continue
-            else:
-                facts["other"][entry.name] = {"type": file_type(mode), "mode": stat.S_IMODE(mode)}
+                if entry.name == "l" and stat.S_ISDIR(mode):
+                    facts["links_mode"] = stat.S_IMODE(mode)
+                    with os.scandir(entry.path) as links:
+                        facts["links"] = {
+                            link.name: read_link(f"l/{link.name}", home_fd) for link in links
+                        }
+                elif stat.S_ISDIR(mode):
+                    try:
+                        layer = read_layer_dir(home_fd, entry.name, entry.path, mode)
+                    except FileNotFoundError:
+                        continue
+                    facts["layers"][entry.name] = layer
+                else:
+                    facts["other"][entry.name] = {
+                        "type": file_type(mode),
+                        "mode": stat.S_IMODE(mode),
+                    }
+    finally:
+        os.close(home_fd)
     return facts
 
 
@@ -95,16 +109,20 @@ def read_entries(root: str, names: tuple[str, ...]) -> dict[str, dict[str, str]]
     keys = [(name, name.replace("-", "_")) for name in names]
     if not os.path.isdir(root):
         return found
-    with os.scandir(root) as entries:
-        for entry in entries:
-            if not entry.is_dir(follow_symlinks=False):
-                continue
-            values = {}
-            for name, key in keys:
-                text = read_text(f"{entry.path}/{name}", regular=True)
-                if text is not None:
-                    values[key] = text
-            found[entry.name] = values
+    root_fd = open_dir(root)
+    try:
+        with os.scandir(root) as entries:
+            for entry in entries:
+                if not entry.is_dir(follow_symlinks=False):
+                    continue
+                values = {}
+                for name, key in keys:
+                    text = read_text(f"{entry.name}/{name}", True, root_fd)
+                    if text is not None:
+                        values[key] = text
+                found[entry.name] = values
+    finally:
+        os.close(root_fd)
     return found
 
 
