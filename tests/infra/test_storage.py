@@ -45,6 +45,8 @@ def test_mount_is_in_fstab(storage: dict[str, Any], expected: dict[str, Any]) ->
     assert entry["source"] == expected["docker_storage_source"]
     assert entry["fstype"] == expected["docker_storage_fstype"]
     assert ("loop" in entry["options"]) == bool(expected["docker_storage_loop_file"])
+    # a missing disk must not stop the boot (emergency mode, no ssh): Docker stays down instead
+    assert "nofail" in entry["options"]
 
 
 def test_daemon_json_keeps_keys_it_does_not_own(
