@@ -203,7 +203,10 @@ def test_full_data_root_inodes_are_reported_and_survived(
     assert_docker_survives(host, running)
     full = judge(facts, policy, layers=False)
     fs = full["_snapshot"]["backing_fs"]
-    assert fs["inodes_free"] == 0, fs
+    # a new file got ENOSPC, yet xfs may still count a few inodes free in chunks it could not
+    # hand out (80 seen on Debian 13): out of inodes is under 1% left, not exactly 0
+    assert fs["inodes_free"] * 100 < fs["inodes_total"], fs
+    share = 100.0 * fs["inodes_free"] / fs["inodes_total"]
     assert fs["bytes_free"] * 100 > fs["bytes_total"] * policy["min_free_percent"], (
         "space ran out with the inodes: this is not the inode fault"
     )
@@ -211,7 +214,7 @@ def test_full_data_root_inodes_are_reported_and_survived(
     outcome = full["CFG-015"]
     assert outcome["status"] == "fail", outcome
     assert outcome["problems"] == [
-        f"0 of {fs['inodes_total']} inodes free (0.0%), "
+        f"{fs['inodes_free']} of {fs['inodes_total']} inodes free ({share:.1f}%), "
         f"policy wants at least {policy['min_free_inodes_percent']}%"
     ]
 
