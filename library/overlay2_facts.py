@@ -120,8 +120,8 @@ audit:
   type: dict
   returned: always
 unit:
-  description: docker.service - found, its file with owner and mode, storage flags on dockerd's
-    command line, RequiresMountsFor, its --config-file.
+  description: docker.service - found, masked, its file with owner and mode, storage flags on
+    dockerd's command line, RequiresMountsFor, its --config-file.
   type: dict
   returned: always
 source:

@@ -41,6 +41,11 @@ def unit(snap: Snapshot) -> dict[str, Any]:
     facts = snap.get("unit")
     if not facts or not facts.get("found"):
         raise CannotCheck("docker.service was not found (systemctl cat docker.service failed)")
+    if facts.get("masked"):
+        raise CannotCheck(
+            "docker.service is masked: its file cannot be read (a data root move masks it until "
+            "the copy is mounted; otherwise find out who masked it before systemctl unmask)"
+        )
     return dict(facts)
 
 

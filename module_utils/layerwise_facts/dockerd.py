@@ -106,7 +106,17 @@ def read_unit() -> dict[str, Any]:
     """docker.service: its file, storage flags it and its drop-ins give dockerd, mounts it needs."""
     rc, unit_text, _ = run(["systemctl", "cat", "--no-pager", "docker.service"])
     if rc != 0:
-        return {"found": False, "flag_conflicts": [], "requires_mounts_for": [], "path": ""}
+        # a masked unit has no file to show (the data root move masks it for a while)
+        masked = run(["systemctl", "is-enabled", "docker.service"])[1].strip() == "masked"
+        return {
+            "found": masked,
+            "masked": masked,
+            "flag_conflicts": [],
+            "requires_mounts_for": [],
+            "path": "",
+            "file": {"type": "absent"},
+            "config_file": "",
+        }
     env_text = ""
     for line in unit_text.splitlines():
         if line.strip().startswith("EnvironmentFile="):
@@ -117,6 +127,7 @@ def read_unit() -> dict[str, Any]:
     path = shown.get("FragmentPath", "")
     return {
         "found": True,
+        "masked": False,
         "path": path,
         "file": describe_path(path) if path else {"type": "absent"},
         "flag_conflicts": flag_conflicts(unit_text, env_text),

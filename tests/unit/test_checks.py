@@ -687,6 +687,14 @@ def test_cannot_check_says_exactly_why(
     assert (found["status"], found["reason"]) == ("cannot_check", reason)
 
 
+def test_a_masked_docker_service_is_cannot_check() -> None:
+    snap = s.healthy()
+    snap["unit"] = {"found": True, "masked": True, "flag_conflicts": [], "requires_mounts_for": []}
+    found = outcomes(snap)["CFG-009"]
+    assert found["status"] == "cannot_check"
+    assert found["reason"].startswith("docker.service is masked")
+
+
 @pytest.mark.parametrize(
     ("missing", "check_id", "reason"),
     [

@@ -105,6 +105,8 @@ MALFORMED: dict[str, list[Any]] = {
     "docker_storage_migrate_images": [],
     "docker_storage_migrate_images_max_size": ["lots", "0", ""],
     "docker_storage_allow_data_root_change": [],
+    "docker_storage_migrate_data_root": [],
+    "docker_storage_migrate_keep_old": [],
     "docker_storage_daemon_json": ["", "daemon.json", "/etc/docker/"],
     "docker_storage_restart_timeout": [0, -5],
     "docker_storage_verify": [],

@@ -1,0 +1,304 @@
+#!/usr/bin/python3
+"""Move Docker's data root onto its new filesystem, one step per call, resumable.
+
+The docker_storage role drives the steps (tasks/migrate.yml) and does the stopping, mounting
+and starting; this module does what must be exact: read where a move stands, record what the
+engine shows, copy, prove the copy equal, and finish once Docker runs on the copy. The logic
+is in module_utils/layerwise_migration (standard library only).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import time
+from typing import Any
+
+try:
+    from ansible.module_utils.layerwise_migration import state as states
+    from ansible.module_utils.layerwise_migration import tree, view
+except ModuleNotFoundError:  # unit tests, from a checkout
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../module_utils"))
+    from layerwise_migration import state as states  # type: ignore[no-redef]
+    from layerwise_migration import tree, view  # type: ignore[no-redef]
+
+DOCUMENTATION = r"""
+---
+module: docker_data_root_migration
+short_description: Move Docker's data root onto a new filesystem with nothing lost
+description:
+  - One step of a move per call. The new filesystem is mounted at I(staging) until the copy is
+    proven equal, then at I(data_root). Where the move stands is kept in
+    C(.layerwise-migration/state.json) on the new filesystem, so a run killed at any step (or
+    a reboot) is finished by the next run.
+  - C(inspect) reads where the move stands and the space it needs; C(record) saves the
+    engine's images, containers (with their states) and volumes; C(stopped) notes that Docker
+    is down; C(copy) copies the data root (cp --archive --sparse=always: hard links, extended
+    attributes including trusted.*, whiteouts, sparse files, owners, modes, times) after
+    removing any earlier partial copy; C(verify) compares both trees entry by entry, file
+    contents by sha256; C(finish) compares the engine's view with the recorded one, starts
+    the containers that ran before and do not run now, removes the old data root unless
+    I(keep_old), and removes the state.
+options:
+  step:
+    description: The step to run.
+    type: str
+    required: true
+    choices: [inspect, record, stopped, copy, verify, finish]
+  data_root:
+    description: Docker's data root.
+    type: path
+    required: true
+  staging:
+    description: Where the new filesystem is mounted until the copy is verified.
+    type: path
+    required: true
+  old_path:
+    description: Where the old data root is renamed to once the copy is verified.
+    type: path
+    required: true
+  keep_old:
+    description: With C(finish), keep the old data root at I(old_path) instead of removing it.
+    type: bool
+    default: false
+  lock:
+    description: Lock file held while a copy runs (a copy left running by a killed run is
+      waited for).
+    type: path
+    default: /run/layerwise-migration.lock
+author: layerwise
+"""
+
+RETURN = r"""
+state:
+  description: Where the move stands (phase, the recorded view, copy and verify figures), {}
+    when none was started; returned by every step.
+  type: dict
+  returned: always
+where:
+  description: Where the state was found, C(data_root), C(staging) or empty (inspect).
+  type: str
+  returned: when step is inspect
+data_root_mounted:
+  description: Whether the data root is a mount point of its own (inspect).
+  type: bool
+  returned: when step is inspect
+data_root_entries:
+  description: Names at the top of the data root (inspect).
+  type: list
+  returned: when step is inspect
+needed_bytes:
+  description: Bytes the data root occupies (du -sx), what the copy needs (inspect, while no
+    copy is verified).
+  type: int
+  returned: when step is inspect
+free_bytes:
+  description: Bytes free on the new filesystem once an earlier partial copy is removed
+    (inspect, when it is mounted at staging).
+  type: int
+  returned: when step is inspect
+copy:
+  description: The copy's seconds, bytes and MiB/s (copy).
+  type: dict
+  returned: when step is copy
+verify:
+  description: What was compared (entries, files, bytes, hard links, whiteouts, sparse
+    files, entries with xattrs, layers, containers, volumes) and the seconds it took (verify).
+  type: dict
+  returned: when step is verify
+started:
+  description: Containers started again because they ran before the move (finish).
+  type: list
+  returned: when step is finish
+not_running:
+  description: Containers that ran before and were started but do not run now (finish).
+  type: list
+  returned: when step is finish
+old:
+  description: What became of the old data root, C(removed) or C(kept at <path>) (finish).
+  type: str
+  returned: when step is finish
+"""
+
+
+def du_bytes(path: str) -> int:
+    out = subprocess.run(
+        ["du", "-sx", "--block-size=1", path], capture_output=True, text=True, check=True
+    )
+    return int(out.stdout.split()[0])
+
+
+def top_entries(top: str, keep: tuple[str, ...] = ()) -> list[str]:
+    try:
+        return sorted(n for n in os.listdir(top) if n != tree.STATE_DIR and n not in keep)
+    except FileNotFoundError:
+        return []
+
+
+def inspect(p: dict[str, Any]) -> dict[str, Any]:
+    data_root, staging = p["data_root"], p["staging"]
+    found, where = states.load(data_root), "data_root"
+    if not found and os.path.ismount(staging):
+        found, where = states.load(staging), "staging"
+    result: dict[str, Any] = {
+        "state": found,
+        "where": where if found else "",
+        "data_root_mounted": os.path.ismount(data_root),
+        "data_root_entries": top_entries(data_root),
+    }
+    if not states.at_least(found, "verified") and os.path.isdir(data_root):
+        result["needed_bytes"] = du_bytes(data_root)
+    if os.path.ismount(staging):
+        vfs = os.statvfs(staging)
+        partial = sum(du_bytes(os.path.join(staging, n)) for n in top_entries(staging, tree.FS_OWN))
+        result["free_bytes"] = vfs.f_bavail * vfs.f_frsize + partial
+    return result
+
+
+def set_phase(staging: str, phase: str, **extra: Any) -> dict[str, Any]:
+    found = states.load(staging)
+    found.update(extra, phase=phase)
+    states.save(staging, found)
+    return found
+
+
+def record(p: dict[str, Any]) -> dict[str, Any]:
+    seen = view.read()
+    return {
+        "state": set_phase(
+            p["staging"], "recorded", view=seen, data_root=p["data_root"], started=time.time()
+        )
+    }
+
+
+def copy(p: dict[str, Any]) -> dict[str, Any]:
+    data_root, staging = p["data_root"], p["staging"]
+    lock = os.open(p["lock"], os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # a copy a killed run left behind finishes first
+    try:
+        set_phase(staging, "copying")
+        for name in top_entries(staging, tree.FS_OWN):  # an earlier, partial copy
+            target = os.path.join(staging, name)
+            if os.path.isdir(target) and not os.path.islink(target):
+                shutil.rmtree(target)
+            else:
+                os.unlink(target)
+        began = time.monotonic()
+        argv = [
+            "cp",
+            "--archive",
+            "--preserve=all",
+            "--sparse=always",
+            "--one-file-system",
+            "--",
+            os.path.join(data_root, "."),
+            staging + "/",
+        ]
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False, pass_fds=(lock,))
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f"the copy failed (rc {proc.returncode}): {proc.stderr.strip()[-2000:]}"
+            )
+        seconds = time.monotonic() - began
+        copied = sum(du_bytes(os.path.join(staging, n)) for n in top_entries(staging, tree.FS_OWN))
+        figures = {
+            "seconds": round(seconds, 2),
+            "bytes": copied,
+            "mib_per_s": round(copied / 1048576 / max(seconds, 1e-3), 1),
+        }
+        return {"state": set_phase(staging, "copied", copy=figures), "copy": figures}
+    finally:
+        os.close(lock)
+
+
+def verify(p: dict[str, Any]) -> dict[str, Any]:
+    began = time.monotonic()
+    outcome = tree.compare(p["data_root"], p["staging"])
+    if not outcome["equal"]:
+        raise RuntimeError(
+            "the copy on the new filesystem differs from the data root: "
+            + "; ".join(outcome["differences"])
+        )
+    figures = dict(outcome["counts"], seconds=round(time.monotonic() - began, 2))
+    return {"state": set_phase(p["staging"], "verified", verify=figures), "verify": figures}
+
+
+def start_again(ids: list[str], timeout: float = 60.0) -> list[str]:
+    """Start ``ids``; the ones not running when ``timeout`` runs out."""
+    if ids:
+        subprocess.run(
+            ["docker", "start", *ids], capture_output=True, text=True, check=False, timeout=300
+        )
+    deadline = time.monotonic() + timeout
+    while True:
+        now = view.read()
+        left = [cid for cid in ids if now["containers"].get(cid, {}).get("state") != "running"]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(1)
+
+
+def finish(p: dict[str, Any]) -> dict[str, Any]:
+    data_root = p["data_root"]
+    found = states.load(data_root)
+    if not states.at_least(found, "verified"):
+        raise RuntimeError(
+            f"no verified move to finish under {data_root} (state {found.get('phase')!r})"
+        )
+    now = view.read()
+    lost = view.differences(found["view"], now)
+    if lost:
+        raise RuntimeError(
+            "Docker on the new filesystem does not show what it showed before the move: "
+            f"{'; '.join(lost[:20])}. "
+            f"The old data root is untouched at {p['old_path']}."
+        )
+    to_start = view.not_running(found["view"], now)
+    left = start_again(to_start)
+    if p["keep_old"] or not os.path.lexists(p["old_path"]):
+        old = f"kept at {p['old_path']}" if os.path.lexists(p["old_path"]) else "removed"
+    else:
+        shutil.rmtree(p["old_path"])
+        old = "removed"
+    shutil.rmtree(os.path.join(data_root, tree.STATE_DIR))
+    return {"state": found, "started": to_start, "not_running": left, "old": old, "changed": True}
+
+
+STEPS = {
+    "inspect": inspect,
+    "record": record,
+    "copy": copy,
+    "verify": verify,
+    "finish": finish,
+    "stopped": lambda p: {"state": set_phase(p["staging"], "stopped")},
+}
+
+
+def main() -> None:
+    from ansible.module_utils.basic import AnsibleModule
+
+    module = AnsibleModule(
+        argument_spec={
+            "step": {"type": "str", "required": True, "choices": sorted(STEPS)},
+            "data_root": {"type": "path", "required": True},
+            "staging": {"type": "path", "required": True},
+            "old_path": {"type": "path", "required": True},
+            "keep_old": {"type": "bool", "default": False},
+            "lock": {"type": "path", "default": "/run/layerwise-migration.lock"},
+        },
+        supports_check_mode=False,
+    )
+    step = module.params["step"]
+    try:
+        result = STEPS[step](module.params)
+    except (OSError, ValueError, RuntimeError, view.EngineError, subprocess.SubprocessError) as exc:
+        module.fail_json(msg=f"data root move, step {step}: {exc}")
+    result.setdefault("changed", step not in ("inspect",))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
