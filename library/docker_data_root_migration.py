@@ -167,9 +167,17 @@ def set_phase(staging: str, phase: str, **extra: Any) -> dict[str, Any]:
 
 def record(p: dict[str, Any]) -> dict[str, Any]:
     seen = view.read()
+    # a run cut by a reboot records again after it: what ran before the reboot still counts
+    earlier = states.load(p["staging"]).get("ran", [])
+    ran = sorted(set(view.running(seen)) | {c for c in earlier if c in seen["containers"]})
     return {
         "state": set_phase(
-            p["staging"], "recorded", view=seen, data_root=p["data_root"], started=time.time()
+            p["staging"],
+            "recorded",
+            view=seen,
+            ran=ran,
+            data_root=p["data_root"],
+            started=time.time(),
         )
     }
 
@@ -256,7 +264,8 @@ def finish(p: dict[str, Any]) -> dict[str, Any]:
             f"{'; '.join(lost[:20])}. "
             f"The old data root is untouched at {p['old_path']}."
         )
-    to_start = view.not_running(found["view"], now)
+    now_running = set(view.running(now))
+    to_start = [c for c in found.get("ran", view.running(found["view"])) if c not in now_running]
     left = start_again(to_start)
     if p["keep_old"] or not os.path.lexists(p["old_path"]):
         old = f"kept at {p['old_path']}" if os.path.lexists(p["old_path"]) else "removed"

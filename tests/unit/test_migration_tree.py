@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from layerwise_migration import state as states
-from layerwise_migration import tree
+from layerwise_migration import tree, view
 
 from .conftest import load
 
@@ -195,3 +195,20 @@ def test_differences_are_capped_with_a_count() -> None:
     lines = tree.differences(old, {}, limit=20)
     assert len(lines) == 21
     assert lines[-1] == "... and 10 more"
+
+
+def test_what_ran_before_a_reboot_still_counts_when_recorded_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A move cut by a reboot records again after it; a container the reboot stopped (no
+    restart policy) is still one to start at the end."""
+    params = {"data_root": str(tmp_path / "docker"), "staging": str(tmp_path / "new")}
+    views = iter(
+        [
+            view.parse([], ["c1 plain img running", "c2 always img running"], []),
+            view.parse([], ["c1 plain img exited", "c2 always img running"], []),
+        ]
+    )
+    monkeypatch.setattr(view, "read", lambda: next(views))
+    migration.record(params)
+    assert migration.record(params)["state"]["ran"] == ["c1", "c2"]
