@@ -188,12 +188,7 @@ def copy(p: dict[str, Any]) -> dict[str, Any]:
     fcntl.flock(lock, fcntl.LOCK_EX)  # a copy a killed run left behind finishes first
     try:
         set_phase(staging, "copying")
-        for name in top_entries(staging, tree.FS_OWN):  # an earlier, partial copy
-            target = os.path.join(staging, name)
-            if os.path.isdir(target) and not os.path.islink(target):
-                shutil.rmtree(target)
-            else:
-                os.unlink(target)
+        tree.clear(staging, (tree.STATE_DIR, *tree.FS_OWN))  # an earlier, partial copy
         began = time.monotonic()
         argv = [
             "cp",

@@ -66,11 +66,7 @@ def craft(src: Path, layers: int, gib: int) -> None:
 
 
 def fresh(dst: Path) -> None:
-    for entry in dst.iterdir():
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
-        else:
-            entry.unlink()
+    tree.clear(str(dst))
     subprocess.run(["sync"], check=True)
     try:
         Path("/proc/sys/vm/drop_caches").write_text("3\n")

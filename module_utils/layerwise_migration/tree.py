@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import stat
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,18 @@ _KINDS = {
     stat.S_IFIFO: "fifo",
     stat.S_IFSOCK: "socket",
 }
+
+
+def clear(top: str, keep: Iterable[str] = ()) -> None:
+    """Remove everything in ``top`` but the names in ``keep`` (a link is removed, not followed)."""
+    for name in os.listdir(top):
+        if name in keep:
+            continue
+        path = os.path.join(top, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
 
 
 def content_hash(path: str) -> str:

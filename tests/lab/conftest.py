@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -31,3 +32,10 @@ def shell(command: str, timeout: float) -> tuple[int, str]:
         check=False,
     )
     return proc.returncode, proc.stdout
+
+
+def lab_host(name: str, state: str) -> None:
+    """A lab host of its own for a test (tests/lab/boot_host.yml), present or absent."""
+    extra = json.dumps({"names": [name], "state": state})
+    rc, out = shell(f".venv/bin/ansible-playbook tests/lab/boot_host.yml -e '{extra}'", timeout=900)
+    assert rc == 0, out

@@ -8,13 +8,12 @@ the host's name and that unit, instead of hanging.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .conftest import shell
+from .conftest import lab_host, shell
 
 HOST = "layerwise-boot-probe"
 UNIT = "layerwise-hang.service"
@@ -33,16 +32,10 @@ WantedBy=multi-user.target
 """
 
 
-def lab_host(state: str) -> None:
-    extra = json.dumps({"names": [HOST], "state": state})
-    rc, out = shell(f"{VENV_BIN}/{PLAYBOOK} tests/lab/boot_host.yml -e '{extra}'", timeout=900)
-    assert rc == 0, out
-
-
 @pytest.fixture(scope="module")
 def hanging_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A booted lab host with a unit that will hang its next boot; its inventory file."""
-    lab_host("present")
+    lab_host(HOST, "present")
     try:
         rc, out = shell(
             f"docker exec -i {HOST} sh -c 'cat > /etc/systemd/system/{UNIT} && "
@@ -54,7 +47,7 @@ def hanging_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         inventory.write_text(f"probe:\n  hosts:\n    {HOST}:\n")
         yield inventory
     finally:
-        lab_host("absent")
+        lab_host(HOST, "absent")
 
 
 def test_a_host_that_never_boots_fails_the_wait_naming_host_and_unit(hanging_host: Path) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT, shell
+from .conftest import ROOT, lab_host, shell
 
 HOST = "layerwise-move-1"
 DATA_ROOT = "/var/lib/layerwise/docker"
@@ -148,16 +148,10 @@ def run_role(inventory: Path, role: str = "docker_storage", **extra: Any) -> tup
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def lab_host(state: str) -> None:
-    extra = json.dumps({"names": [HOST], "state": state})
-    rc, out = shell(f".venv/bin/ansible-playbook tests/lab/boot_host.yml -e '{extra}'", timeout=900)
-    assert rc == 0, out
-
-
 @pytest.fixture(scope="module")
 def inventory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The host, installed the old way, with its content; its inventory file."""
-    lab_host("present")
+    lab_host(HOST, "present")
     try:
         path = tmp_path_factory.mktemp("move") / "hosts.yml"
         path.write_text(INVENTORY)
@@ -174,7 +168,7 @@ def inventory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         on_host(CONTENT)
         yield path
     finally:
-        lab_host("absent")
+        lab_host(HOST, "absent")
 
 
 @pytest.fixture(scope="module")
