@@ -379,17 +379,20 @@ def daemon_json_keys(snap: Snapshot, policy: Policy) -> list[str]:
 
 @check(
     "CFG-017",
-    "The running engine has what daemon.json declares (no restart pending)",
+    "The running engine has what daemon.json and docker.service declare (no restart pending)",
     severity="medium",
-    rationale="A daemon.json changed without a restart shows a setting the engine does not "
-    "have; the next restart applies it, maybe at a bad time.",
-    remediation="Restart Docker in a maintenance window (systemctl restart docker), or "
-    "revert daemon.json; live-restore alone can be applied with systemctl reload docker.",
+    rationale="A daemon.json or docker.service changed without a restart shows a setting the "
+    "engine does not have; the next restart applies it, maybe at a bad time.",
+    remediation="Check the change first (dockerd --validate --config-file <file> on Docker "
+    "23+, systemctl cat docker.service), then restart Docker in a maintenance window "
+    "(systemctl daemon-reload && systemctl restart docker; the docker_storage role does, "
+    "with a rollback), or revert the file; live-restore alone can be applied with "
+    "systemctl reload docker.",
 )
 def declared_is_effective(snap: Snapshot, policy: Policy) -> list[str]:
     declared = daemon_config(snap)
     docker = engine(snap)
-    problems = []
+    problems = [f"{why}: restart pending" for why in unit(snap).get("restart_pending", [])]
     for key, field in EFFECTIVE.items():
         if key in declared and declared[key] != docker.get(field):
             problems.append(

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shlex
+import time
 from typing import Any
 
 from .files import describe_path, read_text, run
@@ -111,6 +112,8 @@ def read_unit() -> dict[str, Any]:
         return {
             "found": masked,
             "masked": masked,
+            "drop_ins": [],
+            "needs_reload": False,
             "flag_conflicts": [],
             "requires_mounts_for": [],
             "path": "",
@@ -122,7 +125,14 @@ def read_unit() -> dict[str, Any]:
         if line.strip().startswith("EnvironmentFile="):
             env_text += (read_text(line.split("=", 1)[1].strip().lstrip("-")) or "") + "\n"
     shown = systemd_properties(
-        run(["systemctl", "show", "--property=RequiresMountsFor,FragmentPath", "docker.service"])[1]
+        run(
+            [
+                "systemctl",
+                "show",
+                "--property=RequiresMountsFor,FragmentPath,DropInPaths,NeedDaemonReload",
+                "docker.service",
+            ]
+        )[1]
     )
     path = shown.get("FragmentPath", "")
     return {
@@ -130,6 +140,8 @@ def read_unit() -> dict[str, Any]:
         "masked": False,
         "path": path,
         "file": describe_path(path) if path else {"type": "absent"},
+        "drop_ins": shown.get("DropInPaths", "").split(),
+        "needs_reload": shown.get("NeedDaemonReload", "no") == "yes",
         "flag_conflicts": flag_conflicts(unit_text, env_text),
         "requires_mounts_for": shown.get("RequiresMountsFor", "").split(),
         "config_file": config_file_flag(" ".join(unit_exec_starts(unit_text))),
@@ -150,18 +162,71 @@ def config_file_flag(command: str) -> str:
     return ""
 
 
-def running_config_file() -> str:
-    """The --config-file of the running dockerd, from /proc; '' when none is given or seen."""
+def process_start(proc: str) -> float:
+    """When the process at ``proc`` (/proc/<pid>) started, in epoch seconds.
+
+    /proc/<pid>/stat's starttime (clock ticks since boot, CLOCK_BOOTTIME) put on the wall
+    clock through the boot clock now: exact to a tick (10 ms), unlike btime's whole seconds.
+    """
+    with open(os.path.join(proc, "stat"), encoding="utf-8") as handle:
+        # the fields after the command's closing paren start at field 3: starttime is 22
+        ticks = int(handle.read().rpartition(")")[2].split()[19])
+    since_boot = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+    return round(time.time() - since_boot, 3)
+
+
+def running_dockerd() -> dict[str, Any]:
+    """The running dockerd: its pid, argv and start (epoch seconds); {} when none runs."""
     for comm in glob.glob("/proc/[0-9]*/comm"):
         if read_text(comm) != "dockerd":
             continue
+        proc = os.path.dirname(comm)
         try:
-            with open(os.path.join(os.path.dirname(comm), "cmdline"), "rb") as handle:
-                argv = handle.read().decode(errors="replace").split("\0")
-        except OSError:
+            with open(os.path.join(proc, "cmdline"), "rb") as handle:
+                argv = [a for a in handle.read().decode(errors="replace").split("\0") if a]
+            started = process_start(proc)
+        except (OSError, IndexError, ValueError):
             continue
-        return config_file_flag(shlex.join(a for a in argv if a))
-    return ""
+        return {"pid": int(os.path.basename(proc)), "argv": argv, "started_at": started}
+    return {}
+
+
+def restart_pending(
+    started_at: float | None, changed: dict[str, float | None], needs_reload: bool
+) -> list[str]:
+    """Why the running dockerd does not run what is on disk; [] when it does.
+
+    ``changed`` maps each file dockerd's start reads (daemon.json, docker.service and its
+    drop-ins) to its mtime (None: absent). A file written after dockerd started, or a unit
+    systemd has not reloaded, waits for a restart: a run cut between writing and restarting
+    leaves exactly that.
+    """
+    if started_at is None:
+        return []
+    when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(started_at))
+    reasons = [
+        f"{path} changed {mtime - started_at:.1f} s after dockerd started ({when})"
+        for path, mtime in sorted(changed.items())
+        if mtime is not None and mtime > started_at
+    ]
+    if needs_reload:
+        reasons.append(
+            "docker.service or one of its drop-ins changed since systemd read them "
+            "(systemctl daemon-reload has not run)"
+        )
+    return reasons
+
+
+def mtime(path: str) -> float | None:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
+def running_config_file(dockerd: dict[str, Any]) -> str:
+    """The --config-file of the running dockerd; '' when none is given or none runs."""
+    return config_file_flag(shlex.join(dockerd.get("argv", [])))
 
 
 def read_daemon_json(path: str) -> dict[str, Any]:

@@ -37,9 +37,18 @@ def read_snapshot(params: dict[str, Any]) -> dict[str, Any]:
     api = engine.DockerAPI(params["docker_host"])
     docker = engine.read_docker(api)
     unit = dockerd.read_unit()
+    running = dockerd.running_dockerd()
     # the file dockerd really reads: its --config-file, else the path asked for
-    config_path = dockerd.running_config_file() or unit.get("config_file") or params["daemon_json"]
+    config_path = (
+        dockerd.running_config_file(running) or unit.get("config_file") or params["daemon_json"]
+    )
     daemon_json = dockerd.read_daemon_json(config_path)
+    unit["started_at"] = running.get("started_at")
+    unit["restart_pending"] = dockerd.restart_pending(
+        unit["started_at"],
+        {p: dockerd.mtime(p) for p in [config_path, unit["path"], *unit["drop_ins"]] if p},
+        unit["needs_reload"],
+    )
     configured = (daemon_json["content"] or {}).get("data-root", "")
     data_root = params["data_root"] or configured or DEFAULT_DATA_ROOT
     # the engine's own root dir carries the userns-remap <uid>.<gid> part when there is one

@@ -20,12 +20,13 @@ import json
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.waiting import wait_for
 
 from .conftest import ROOT, lab_host, shell
 
@@ -113,17 +114,6 @@ def running() -> set[str]:
     return set(on_host("docker ps --format '{{.Names}}'").split())
 
 
-def wait_for(what: str, probe: Any, timeout: float = 120, interval: float = 0.2) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not seen within {timeout} s")
-        time.sleep(interval)
-
-
 def playbook(inventory: Path, role: str = "docker_storage", **extra: Any) -> list[str]:
     extra_vars = {"layerwise_target": HOST, "layerwise_role": role, **extra}
     return [
@@ -197,7 +187,7 @@ systemctl start docker
         "docker answers", lambda: on_host("docker info >/dev/null 2>&1 && echo up", check=False)
     )
     on_host("docker start " + " ".join(sorted(before["running"])))
-    wait_for("the containers run again", lambda: running() >= before["running"])
+    wait_for("the containers run again", lambda: running() >= before["running"], interval=0.2)
 
 
 def assert_nothing_lost(before: dict[str, Any], kept: bool) -> None:

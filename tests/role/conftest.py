@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
@@ -17,6 +19,11 @@ PLAYBOOK = Path(__file__).with_name("apply_role.yml")
 
 RunRole = Callable[..., tuple[int, str]]
 StartRole = Callable[..., "tuple[subprocess.Popen[bytes], Path]"]
+StepRole = Callable[..., "tuple[subprocess.Popen[bytes], Path]"]
+# ansible-playbook --step asks before each task: "Perform task: TASK: <role> : <name> ...";
+# the same words followed by stars are the banner of the task it let run, not a question
+STEP_PROMPT = re.compile(rb"Perform task: TASK: (.+?) \(N\)o/\(y\)es/\(c\)ontinue: (?!\*)")
+STEP_TIMEOUT_S = 600
 
 
 def role_command(host_vars: dict[str, Any], inventory: str, extra: dict[str, Any]) -> list[str]:
@@ -29,6 +36,7 @@ def role_env() -> dict[str, str]:
         os.environ,
         ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
         ANSIBLE_NOCOLOR="1",
+        ANSIBLE_NOCOWS="1",
         ANSIBLE_CALLBACK_RESULT_FORMAT="json",
     )
 
@@ -79,6 +87,54 @@ def start_role(
         return proc, log
 
     yield start
+    for proc in started:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=60)
+
+
+@pytest.fixture
+def step_role(
+    host_vars: dict[str, Any], request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[StepRole]:
+    """``step_role(task, **extra_vars)``: ansible-playbook --step, every task answered yes up
+    to ``task`` (its name, as "role : name"), where it is left waiting for the answer: a
+    SIGKILL of its process group then cuts the run exactly between the task before and this
+    one, whatever the timing. -> (process, the file its output goes to). Killed at teardown.
+    """
+    inventory = request.config.getoption("ansible_inventory")
+    started: list[subprocess.Popen[bytes]] = []
+
+    def step(task: str, **extra: Any) -> tuple[subprocess.Popen[bytes], Path]:
+        log = tmp_path / f"ansible-playbook-step-{len(started)}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [*role_command(host_vars, inventory, extra), "--step"],
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=role_env(),
+                start_new_session=True,
+            )
+        started.append(proc)
+        assert proc.stdin is not None
+        answered = 0
+        deadline = time.monotonic() + STEP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            asked = STEP_PROMPT.findall(log.read_bytes())
+            if len(asked) > answered:
+                if asked[answered].decode() == task:
+                    return proc, log
+                proc.stdin.write(b"y\n")
+                proc.stdin.flush()
+                answered += 1
+            elif proc.poll() is not None:
+                pytest.fail(f"the run ended before {task!r}:\n{log.read_text()[-3000:]}")
+            else:
+                time.sleep(0.05)
+        pytest.fail(f"{task!r} not reached within {STEP_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
+
+    yield step
     for proc in started:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

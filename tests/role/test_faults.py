@@ -13,14 +13,15 @@ import os
 import re
 import signal
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import layerwise_checks
 import pytest
 
-from .conftest import ROOT, RunRole, StartRole
+from tests.waiting import wait_for
+
+from .conftest import ROOT, RunRole, StartRole, StepRole
 
 pytestmark = pytest.mark.role
 
@@ -29,18 +30,6 @@ FILL = "layerwise-test-fill"
 # Every wait below polls the host with a deadline; none sleeps for a fixed time.
 REBOOT_TIMEOUT_S = 300
 RESTART_WAIT_S = 120
-
-
-def wait_for(what: str, probe: Any, timeout: float, interval: float = 0.5) -> Any:
-    """Poll ``probe()`` until it returns something true; fail with ``what`` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not seen within {timeout} s")
-        time.sleep(interval)
 
 
 def judge(facts: Facts, policy: dict[str, Any], **params: Any) -> dict[str, dict[str, Any]]:
@@ -384,7 +373,9 @@ def test_run_killed_during_the_restart_converges_next_time(
     assert proc.wait(timeout=30) == -signal.SIGKILL
     out = log.read_text()
     assert "TASK [docker_storage : Restart Docker]" in out, out
-    assert "Wait until Docker answers" not in out, "killed after the restart step, not in it"
+    assert "TASK [docker_storage : Wait until Docker answers]" not in out, (
+        "killed after the restart"
+    )
 
     # the stand-in's only job was to hold the step: the start goes on without it
     host.check_output("rm -f %s %s && systemctl daemon-reload", HOLD_DROPIN, HOLD)
@@ -506,3 +497,155 @@ def test_missing_data_root_mount_keeps_docker_down_and_says_why(
     back = judge(facts, policy)
     assert layer_store_findings(back) == []
     assert back["CFG-001"]["status"] == "pass", back["CFG-001"]
+
+
+# ---------------------------------------------------------------------------------------
+# 5. A run cut between writing daemon.json and restarting Docker; Docker found stopped
+
+
+def docker_started(host: Any) -> str:
+    """When docker.service last became active (monotonic): changes with every restart."""
+    return str(
+        host.check_output("systemctl show --property ActiveEnterTimestampMonotonic docker.service")
+    )
+
+
+@pytest.fixture
+def daemon_json_put_back(host: Any) -> Iterator[None]:
+    """daemon.json and its backups as they were, Docker running on it, whatever the test did."""
+    backups = set(host.check_output("ls -a /etc/docker").split())
+    host.check_output("cp -p %s %s", DAEMON_JSON, SAVED)
+    try:
+        yield
+    finally:
+        changed = host.run("cmp -s %s %s", SAVED, DAEMON_JSON).rc != 0
+        host.check_output("cp -p %s %s && rm -f %s", SAVED, DAEMON_JSON, SAVED)
+        for name in set(host.check_output("ls -a /etc/docker").split()) - backups:
+            host.run("rm -f /etc/docker/%s", name)
+        if changed or docker_state(host) != "active":
+            host.run("systemctl reset-failed docker.service docker.socket")
+            host.check_output("systemctl restart docker.service")
+
+
+def test_run_killed_between_writing_daemon_json_and_the_restart_restarts_next_time(
+    host: Any,
+    facts: Facts,
+    policy: dict[str, Any],
+    run_role: RunRole,
+    step_role: StepRole,
+    expected: dict[str, Any],
+    daemon_json_put_back: None,
+) -> None:
+    image = a_local_image(host)
+    # the role will write data-root back into daemon.json, and then restart Docker
+    host.check_output("python3 -c %s %s", WITHOUT_DATA_ROOT, DAEMON_JSON)
+    host.check_output("systemctl restart docker.service")
+    started = docker_started(host)
+
+    proc, log = step_role("docker_storage : Restart Docker")
+    os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+    out = log.read_text()
+    assert "TASK [docker_storage : Write daemon.json]" in out, out
+    written = json.loads(host.check_output("cat %s", DAEMON_JSON))
+    assert written["data-root"] == expected["docker_storage_data_root"], "not cut after the write"
+    assert docker_started(host) == started, "not cut before the restart: Docker restarted"
+
+    # what the cut leaves: a file dockerd has not read, which the checks now see
+    cut = judge(facts, policy, layers=False)
+    pending = cut["_snapshot"]["unit"]["restart_pending"]
+    assert len(pending) == 1, pending
+    assert pending[0].startswith(f"{DAEMON_JSON} changed "), pending
+    assert cut["CFG-017"]["status"] == "fail", cut["CFG-017"]
+    assert cut["CFG-017"]["problems"] == [f"{pending[0]}: restart pending"]
+
+    rc, out = run_role()
+    assert rc == 0, out
+    assert f"Docker does not run what is on disk: {DAEMON_JSON} changed" in out, out
+    assert docker_started(host) != started, "the next run did not restart Docker"
+    done = judge(facts, policy, layers=False)
+    assert done["_snapshot"]["unit"]["restart_pending"] == []
+    assert done["CFG-017"]["status"] == "pass", done["CFG-017"]
+    docker_runs_a_container(host, image)
+
+    restarted = docker_started(host)
+    rc, out = run_role()
+    assert rc == 0, out
+    assert re.search(r"changed=0 ", out), out
+    assert docker_started(host) == restarted, "a converged host was restarted"
+
+
+STARTED_FOUND_STOPPED = r"TASK \[docker_storage : Start Docker \(found stopped\)\] \**\nchanged:"
+
+
+def test_docker_found_stopped_is_started_and_its_containers_run(
+    host: Any, run_role: RunRole, daemon_json_put_back: None
+) -> None:
+    running = running_containers(host)
+    assert running, "no running container to see come back"
+    # what a run cut after its stop leaves, as the role stops Docker (both units)
+    host.check_output("systemctl stop docker.socket docker.service")
+    assert docker_state(host) == "inactive"
+
+    rc, out = run_role()
+    assert rc == 0, out
+    assert re.search(STARTED_FOUND_STOPPED, out), out
+    assert docker_state(host) == "active"
+    # the sample containers run with a restart policy: dockerd starts them again
+    wait_for(
+        "the containers that ran running again",
+        lambda: running_containers(host) == running,
+        RESTART_WAIT_S,
+    )
+
+
+# the data root the refusal is about: Docker's own, as daemon.json declares it
+ELSEWHERE = "/var/lib/layerwise-test-elsewhere"
+BAD_OPT = "overlay2.layerwise-test-bogus=1"
+WITH_BAD_OPT = (
+    "import json,sys; p=sys.argv[1]; d=json.load(open(p)); "
+    f"d['storage-opts'] = [{BAD_OPT!r}]; "
+    "open(p, 'w').write(json.dumps(d, indent=2) + chr(10))"
+)
+
+
+@pytest.fixture
+def elsewhere(host: Any) -> Iterator[str]:
+    """A data root path nothing uses; removed after, with what a failed dockerd left there."""
+    host.check_output("rm -rf %s", ELSEWHERE)
+    yield ELSEWHERE
+    host.check_output("rm -rf %s", ELSEWHERE)
+
+
+def test_docker_that_does_not_start_is_not_switched_blind_and_is_fixed_in_place(
+    host: Any,
+    run_role: RunRole,
+    expected: dict[str, Any],
+    daemon_json_put_back: None,
+    elsewhere: str,
+) -> None:
+    image = a_local_image(host)
+    images = sorted(host.check_output("docker image ls --quiet --no-trunc").split())
+    host.check_output("python3 -c %s %s", WITH_BAD_OPT, DAEMON_JSON)
+    host.run("systemctl restart docker.service")
+    wait_for(
+        "dockerd refusing the bad storage option",
+        lambda: docker_state(host) in ("failed", "inactive"),
+        RESTART_WAIT_S,
+    )
+
+    rc, out = run_role(docker_storage_data_root=ELSEWHERE, docker_storage_loop_file="")
+    assert rc != 0, out
+    assert "does not answer" in out, out
+    assert f"data-root from {expected['docker_storage_data_root']} to {ELSEWHERE}" in out, out
+    assert "docker_storage_allow_data_root_change: true" in out, out
+    assert not host.file(ELSEWHERE).exists, "the refused run created the new data root"
+    assert BAD_OPT in host.check_output("cat %s", DAEMON_JSON), "the refused run wrote daemon.json"
+
+    # the role's own configuration is the fix: the bad option goes, Docker comes back
+    rc, out = run_role()
+    assert rc == 0, out
+    assert BAD_OPT not in host.check_output("cat %s", DAEMON_JSON)
+    assert docker_state(host) == "active"
+    assert sorted(host.check_output("docker image ls --quiet --no-trunc").split()) == images
+    docker_runs_a_container(host, image)

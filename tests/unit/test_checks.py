@@ -317,6 +317,12 @@ def live_restore_pending(snap: Snapshot) -> None:
     snap["daemon_json"]["content"]["live-restore"] = True
 
 
+def written_after_start(snap: Snapshot) -> None:
+    snap["unit"]["restart_pending"] = [
+        "/etc/docker/daemon.json changed 12.0 s after dockerd started (2026-12-03 08:00:00 UTC)"
+    ]
+
+
 def driver_pending(snap: Snapshot) -> None:
     snap["daemon_json"]["content"]["storage-driver"] = "vfs"
 
@@ -376,6 +382,7 @@ def data_root_pending(snap: Snapshot) -> None:
         (few_inodes, {"CFG-015"}, "1000 of 5000000 inodes free (0.0%)"),
         (live_restore_pending, {"CFG-017"}, "live-restore True, the running engine has False"),
         (data_root_pending, {"CFG-017"}, "data-root '/srv/docker'"),
+        (written_after_start, {"CFG-017"}, "12.0 s after dockerd started"),
     ],
     ids=lambda value: value.__name__ if callable(value) else None,
 )

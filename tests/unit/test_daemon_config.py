@@ -6,7 +6,8 @@ import pytest
 
 from .conftest import load
 
-merge = load("roles/docker_storage/filter_plugins/docker_storage.py").daemon_config
+filters = load("roles/docker_storage/filter_plugins/docker_storage.py")
+merge = filters.daemon_config
 
 
 def test_keys_the_role_does_not_own_survive() -> None:
@@ -183,3 +184,43 @@ def test_after_the_migration_the_plain_containerd_config_replaces_the_opt_in() -
     migrating = merge({"debug": True}, "overlay2", [], "/d", "containerd", migrate_images=True)
     after = merge(migrating, "overlay2", [], "/d", "containerd")
     assert after == {"debug": True, "features": {"containerd-snapshotter": True}, "data-root": "/d"}
+
+
+SNAPSHOTTER = {"features": {"containerd-snapshotter": True}}
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "switches"),
+    [
+        ({}, {"storage-driver": "overlay2", "data-root": "/var/lib/docker"}, []),
+        ({"log-driver": "local"}, {"log-driver": "journald", "storage-opts": ["x"]}, []),
+        (
+            {"storage-driver": "vfs"},
+            {"storage-driver": "overlay2"},
+            ["storage-driver from vfs to overlay2"],
+        ),
+        ({}, {"data-root": "/srv/docker"}, ["data-root from /var/lib/docker to /srv/docker"]),
+        ({}, SNAPSHOTTER, ["image store from graph driver to containerd"]),
+        (
+            {**SNAPSHOTTER, "data-root": "/a"},
+            {"storage-driver": "overlay2", "data-root": "/b"},
+            ["image store from containerd to graph driver", "data-root from /a to /b"],
+        ),
+        (SNAPSHOTTER, {"features": {"containerd-snapshotter": True, "other": True}}, []),
+        (None, {"storage-driver": "overlay2"}, []),
+    ],
+    ids=[
+        "defaults declared",
+        "other keys",
+        "driver",
+        "data root",
+        "to containerd",
+        "to graph driver, new root",
+        "other features",
+        "no file",
+    ],
+)
+def test_a_switch_of_where_images_live_is_named(
+    before: dict | None, after: dict, switches: list[str]
+) -> None:
+    assert [s["says"] for s in filters.hiding_switches(before, after)] == switches

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 from layerwise_facts import audit, dockerd, engine, mounts, reader
@@ -204,6 +207,63 @@ def test_audit_rules_name_the_paths_they_watch() -> None:
 )
 def test_config_file_flag_of_dockerd(command: str, path: str) -> None:
     assert dockerd.config_file_flag(command) == path
+
+
+STARTED = 1_800_000_000.0
+
+
+@pytest.mark.parametrize(
+    ("changed", "needs_reload", "pending"),
+    [
+        ({"/etc/docker/daemon.json": STARTED - 60, "/lib/docker.service": 1.0}, False, []),
+        ({"/etc/docker/daemon.json": None}, False, []),
+        (
+            {"/etc/docker/daemon.json": STARTED + 2.5},
+            False,
+            [
+                "/etc/docker/daemon.json changed 2.5 s after dockerd started "
+                "(2027-01-15 08:00:00 UTC)"
+            ],
+        ),
+        (
+            {"/b.conf": STARTED + 1, "/a.conf": STARTED + 3, "/c.conf": STARTED},
+            False,
+            [
+                "/a.conf changed 3.0 s after dockerd started (2027-01-15 08:00:00 UTC)",
+                "/b.conf changed 1.0 s after dockerd started (2027-01-15 08:00:00 UTC)",
+            ],
+        ),
+        ({}, True, ["docker.service or one of its drop-ins changed since systemd read them"]),
+    ],
+    ids=["older", "absent", "daemon.json newer", "drop-ins newer, in order", "not reloaded"],
+)
+def test_a_file_written_after_dockerd_started_is_a_pending_restart(
+    changed: dict[str, float | None], needs_reload: bool, pending: list[str]
+) -> None:
+    found = dockerd.restart_pending(STARTED, changed, needs_reload)
+    assert [why.split(" (systemctl")[0] for why in found] == pending
+
+
+def test_without_a_running_dockerd_nothing_is_pending() -> None:
+    assert dockerd.restart_pending(None, {"/etc/docker/daemon.json": STARTED}, True) == []
+
+
+def test_a_process_start_is_read_to_the_tick(tmp_path: Path) -> None:
+    before = time.time()
+    proc = subprocess.Popen(["sleep", "30"])
+    try:
+        started = dockerd.process_start(f"/proc/{proc.pid}")
+    finally:
+        proc.kill()
+        proc.wait()
+    # CLOCK_BOOTTIME ticks (10 ms) against the wall clock: within a few ticks of the spawn
+    assert before - 0.05 <= started <= time.time() + 0.05, (before, started)
+
+
+def test_the_running_dockerds_config_file_comes_from_its_argv() -> None:
+    argv = ["/usr/bin/dockerd", "-H", "fd://", "--config-file", "/srv/d.json"]
+    assert dockerd.running_config_file({"argv": argv}) == "/srv/d.json"
+    assert dockerd.running_config_file({}) == ""
 
 
 def test_standalone_params_take_the_defaults_and_what_is_given() -> None:

@@ -131,6 +131,39 @@ def role_policy(
     return policy
 
 
+# Where images live, as daemon.json decides it, and dockerd's choice where the file is silent
+# (engines before 29: the graph driver store; overlay2, the prior driver on these hosts).
+WHERE_IMAGES_LIVE = {
+    "storage-driver": lambda c: c.get("storage-driver", "overlay2"),
+    "image store": lambda c: (
+        "containerd" if (c.get("features") or {}).get(SNAPSHOTTER_FEATURE) else "graph driver"
+    ),
+    "data-root": lambda c: c.get("data-root", "/var/lib/docker"),
+}
+
+
+def hiding_switches(before: dict[str, Any] | None, after: dict[str, Any]) -> list[dict[str, str]]:
+    """What a daemon.json change switches that decides where Docker finds its images.
+
+    One entry per switch (key, from, to, and the three in words), read from the two files
+    alone: for a host whose engine cannot be asked (it does not start), what it declares is
+    what it would run. On the containerd store the graph driver's storage-driver plays no
+    part and is not compared.
+    """
+    old, new = dict(before or {}), dict(after)
+    found = []
+    for key, read in WHERE_IMAGES_LIVE.items():
+        if key == "storage-driver" and "containerd" in (
+            WHERE_IMAGES_LIVE["image store"](old),
+            WHERE_IMAGES_LIVE["image store"](new),
+        ):
+            continue
+        if read(old) != read(new):
+            was, now = str(read(old)), str(read(new))
+            found.append({"key": key, "from": was, "to": now, "says": f"{key} from {was} to {now}"})
+    return found
+
+
 class FilterModule:
     """Ansible entry point."""
 
@@ -138,4 +171,5 @@ class FilterModule:
         return {
             "docker_storage_daemon_config": daemon_config,
             "docker_storage_policy": role_policy,
+            "docker_storage_hiding_switches": hiding_switches,
         }
