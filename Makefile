@@ -17,7 +17,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help venv engine lab lab-down lab-test lab-check lint unit molecule test bench bench-layers clean compliance
+.PHONY: help venv engine lab lab-down lab-test lab-check lint unit molecule test bench bench-layers bench-move clean compliance
 
 help:
 	@echo "make lab [HOSTS=3] [LAB_SPEC='20.10 28/containerd'] [LAB_PREFIX=layerwise-lab]"
@@ -28,6 +28,8 @@ help:
 	@echo "make lint | unit | molecule | lab-check   one stage of make test"
 	@echo "make bench           facts module on 1,000+ layers, remote commands of the suite"
 	@echo "make bench-layers    reader + judge on 1,111 and 10,000 crafted layers (overlay2, containerd), one core"
+	@echo "make bench-move [MOVE_LAYERS=1111] [MOVE_GIB=3]"
+	@echo "                     the data root move's copy and proof against cp -a and rsync -aHAX (root)"
 	@echo "make compliance [INVENTORY=inventories/lab] [LIMIT=all] [POLICY=file] [WAIVERS=file]"
 	@echo "                     judge every host's storage, write reports/compliance.*"
 	@echo "make clean           remove the venv and caches"
@@ -99,6 +101,14 @@ bench-layers: venv
 	@scripts/stage.sh "bench: reader + judge on crafted layers" $(BIN)/python scripts/bench_layers.py 1111 10000
 	@scripts/stage.sh "bench: reader + judge on crafted layers, containerd store" \
 		$(BIN)/python scripts/bench_layers.py --store containerd 1111 10000
+
+# A crafted data root (MOVE_LAYERS layers, MOVE_GIB GiB of volume data) copied onto a new
+# loop xfs: the move's copy and proof against the cp -a and rsync -aHAX floors. As root.
+MOVE_LAYERS ?= 1111
+MOVE_GIB ?= 3
+bench-move: venv
+	@scripts/ensure-tools.sh
+	@scripts/stage.sh "bench: data root move" $(BIN)/python scripts/bench_move.py $(MOVE_LAYERS) $(MOVE_GIB)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache reports

@@ -120,8 +120,11 @@ audit:
   type: dict
   returned: always
 unit:
-  description: docker.service - found, masked, its file with owner and mode, storage flags on
-    dockerd's command line, RequiresMountsFor, its --config-file.
+  description: docker.service - found, masked, its file with owner and mode, its drop-ins,
+    whether systemd needs a daemon-reload, storage flags on dockerd's command line,
+    RequiresMountsFor, its --config-file; when the running dockerd started (started_at, epoch
+    seconds) and why it does not run what is on disk (restart_pending - daemon.json, the unit
+    or a drop-in changed after it started; empty when it does).
   type: dict
   returned: always
 source:

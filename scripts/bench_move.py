@@ -13,7 +13,7 @@ before each run:
   move: copy      the role's copy step (cp --archive --preserve=all --sparse=always)
   move: verify    the role's proof: both trees read, every file hashed, compared
 
-    scripts/bench_move.py 1111 2      # the defaults
+    scripts/bench_move.py 1111 3      # the defaults (make bench-move)
 """
 
 from __future__ import annotations
@@ -82,15 +82,12 @@ def timed(argv: list[str]) -> float:
 
 def main() -> None:
     layers = int(sys.argv[1]) if len(sys.argv) > 1 else 1111
-    gib = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    gib = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     if os.geteuid() != 0:
         sys.exit("bench_move.py needs root (whiteouts, trusted.* xattrs, a loop mount)")
-    if not shutil.which("rsync"):
-        subprocess.run(
-            ["apt-get", "install", "--yes", "--no-install-recommends", "rsync"],
-            check=True,
-            capture_output=True,
-        )
+    missing = [tool for tool in ("rsync", "mkfs.xfs") if not shutil.which(tool)]
+    if missing:
+        sys.exit(f"bench_move.py needs {', '.join(missing)}: scripts/ensure-tools.sh installs them")
     WORK.mkdir(parents=True, exist_ok=True)
     src, dst, image = WORK / "src", WORK / "dst", WORK / "dst.img"
     shutil.rmtree(src, ignore_errors=True)

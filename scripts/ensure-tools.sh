@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the controller needs to build the lab: debootstrap makes the base image
 # (no registry is reachable), xfsprogs/e2fsprogs let tests inspect loop-backed filesystems,
-# chromium renders the HTML compliance report in tests.
+# chromium renders the HTML compliance report in tests, rsync is a floor of make bench-move.
 set -euo pipefail
 missing=()
-for tool in debootstrap:debootstrap mkfs.xfs:xfsprogs mkfs.ext4:e2fsprogs losetup:mount chromium:chromium; do
+for tool in debootstrap:debootstrap mkfs.xfs:xfsprogs mkfs.ext4:e2fsprogs losetup:mount chromium:chromium rsync:rsync; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool##*:}")
 done
 [ -x /usr/bin/time ] || missing+=(time)  # make bench times compliance runs with it

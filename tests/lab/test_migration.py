@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from tests.waiting import wait_for
+from tests.waiting import step_to, wait_for
 
 from .conftest import ROOT, lab_host, shell
 
@@ -241,62 +241,68 @@ def phase() -> str:
     return json.loads(found)["phase"] if found else ""
 
 
-# Where a run is cut: the task whose start cuts it, what must hold on the host then (proof
-# that the cut landed there), and whether the host is rebooted too
-CUTS: dict[str, tuple[str, str, bool]] = {
+# Where a run is cut: the task it is cut before, and what must hold on the host then (proof
+# that the cut landed there; "" for mid-copy, proven by the move's own phase). Each point is
+# cut by a SIGKILL alone and by a SIGKILL and a reboot of the host.
+POINTS: dict[str, tuple[str, str, str]] = {
     "after stop": (
         "Note that Docker is stopped",
         f"systemctl is-active docker.service; {STATE} | grep -c recorded",
-        False,
+        "inactive\n1",
     ),
-    "mid-copy": ("Copy the data root onto the new filesystem", "", False),
-    "mid-copy, rebooted": ("Copy the data root onto the new filesystem", "", True),
-    "renamed, not mounted, rebooted": (
+    "mid-copy": ("Copy the data root onto the new filesystem", "", ""),
+    "renamed, not mounted": (
         "Mount the filesystem on the data root and record it in fstab",
         f"test ! -e {DATA_ROOT} && test -d {OLD} && systemctl is-enabled docker.service",
-        True,
+        "masked",
     ),
     "after the fstab change": (
         "Let Docker start again, on the copy",
         f"grep -c ' {DATA_ROOT} ' /etc/fstab; systemctl is-enabled docker.service",
-        False,
+        "1\nmasked",
     ),
     "before the restart": (
         "Merge the storage keys into the existing daemon.json",
         f"findmnt --noheadings --output FSTYPE --mountpoint {DATA_ROOT}; systemctl is-active docker.service",
-        False,
+        "xfs\ninactive",
     ),
 }
-EXPECTED_AT_CUT = {
-    "after stop": "inactive\n1",
-    "renamed, not mounted, rebooted": "masked",
-    "after the fstab change": "1\nmasked",
-    "before the restart": "xfs\ninactive",
-}
+CUTS = [
+    pytest.param(point, reboot, id=point + (", rebooted" if reboot else ""))
+    for point in POINTS
+    for reboot in (False, True)
+]
+MOVE = {"docker_storage_migrate_data_root": True, "docker_storage_migrate_keep_old": True}
 
 
 def cut_at(inventory: Path, log: Path, task: str, mid_copy: bool) -> None:
-    """Start the move, SIGKILL ansible-playbook (its whole process group) at ``task``."""
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            playbook(
-                inventory,
-                docker_storage_migrate_data_root=True,
-                docker_storage_migrate_keep_old=True,
-            ),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1"),
-            start_new_session=True,
-        )
+    """Start the move and SIGKILL ansible-playbook (its whole process group) at ``task``.
+
+    Before the task starts (ansible-playbook --step holds the run there: exact), or, for the
+    copy, while it runs: more than 100 MiB copied, not all of it.
+    """
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    if not mid_copy:
+        proc = step_to(playbook(inventory, **MOVE), env, log, f"docker_storage : {task}")
+    else:
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                playbook(inventory, **MOVE),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
     try:
-        wait_for(
-            f"task '{task}' started",
-            lambda: f"TASK [docker_storage : {task}" in log.read_text() or proc.poll() is not None,
-            timeout=600,
-        )
-        assert proc.poll() is None, f"the run ended before '{task}':\n{log.read_text()[-3000:]}"
-        if mid_copy:  # more than 100 MiB copied, not all of it
+        if mid_copy:
+            wait_for(
+                f"task '{task}' started",
+                lambda: (
+                    f"TASK [docker_storage : {task}" in log.read_text() or proc.poll() is not None
+                ),
+                timeout=600,
+            )
+            assert proc.poll() is None, f"the run ended before '{task}':\n{log.read_text()[-3000:]}"
             wait_for(
                 "the copy under way",
                 lambda: (
@@ -310,14 +316,14 @@ def cut_at(inventory: Path, log: Path, task: str, mid_copy: bool) -> None:
         proc.wait(timeout=60)
 
 
-@pytest.mark.parametrize("cut", list(CUTS))
+@pytest.mark.parametrize(("point", "reboot"), CUTS)
 def test_a_move_cut_at_each_step_is_finished_by_the_next_run(
-    inventory: Path, before: dict[str, Any], cut: str, tmp_path: Path
+    inventory: Path, before: dict[str, Any], point: str, reboot: bool, tmp_path: Path
 ) -> None:
-    task, probe, reboot = CUTS[cut]
-    cut_at(inventory, tmp_path / "cut.log", task, mid_copy=cut.startswith("mid-copy"))
+    task, probe, expected = POINTS[point]
+    cut_at(inventory, tmp_path / "cut.log", task, mid_copy=point == "mid-copy")
     if probe:
-        assert on_host(probe, check=False) == EXPECTED_AT_CUT[cut], f"the cut did not land {cut}"
+        assert on_host(probe, check=False) == expected, f"the cut did not land {point}"
     else:
         assert phase() == "copying", f"the cut did not land mid-copy (phase {phase()!r})"
     if reboot:
@@ -326,9 +332,7 @@ def test_a_move_cut_at_each_step_is_finished_by_the_next_run(
             timeout=600,
         )
         assert rc == 0, out
-    rc, out = run_role(
-        inventory, docker_storage_migrate_data_root=True, docker_storage_migrate_keep_old=True
-    )
+    rc, out = run_role(inventory, **MOVE)
     assert rc == 0, out[-5000:]
     assert f"the old data root was kept at {OLD}" in out, out[-3000:]
     assert_nothing_lost(before, kept=True)

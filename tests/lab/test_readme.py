@@ -61,6 +61,9 @@ EXPECTED = {
             "==> bench: reader + judge on crafted layers, containerd store: ok",
         ),
     ),
+    "make bench-move": Expect(
+        0, ("proven equal: ", "move: total", "==> bench: data root move: ok")
+    ),
     ".venv/bin/ansible-playbook -i inventories/example playbooks/site.yml": Expect(
         4, ("UNREACHABLE", *UNREACHABLE)
     ),

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+
+from tests.waiting import step_to
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOK = Path(__file__).with_name("apply_role.yml")
@@ -20,10 +20,6 @@ PLAYBOOK = Path(__file__).with_name("apply_role.yml")
 RunRole = Callable[..., tuple[int, str]]
 StartRole = Callable[..., "tuple[subprocess.Popen[bytes], Path]"]
 StepRole = Callable[..., "tuple[subprocess.Popen[bytes], Path]"]
-# ansible-playbook --step asks before each task: "Perform task: TASK: <role> : <name> ...";
-# the same words followed by stars are the banner of the task it let run, not a question
-STEP_PROMPT = re.compile(rb"Perform task: TASK: (.+?) \(N\)o/\(y\)es/\(c\)ontinue: (?!\*)")
-STEP_TIMEOUT_S = 600
 
 
 def role_command(host_vars: dict[str, Any], inventory: str, extra: dict[str, Any]) -> list[str]:
@@ -97,42 +93,17 @@ def start_role(
 def step_role(
     host_vars: dict[str, Any], request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[StepRole]:
-    """``step_role(task, **extra_vars)``: ansible-playbook --step, every task answered yes up
-    to ``task`` (its name, as "role : name"), where it is left waiting for the answer: a
-    SIGKILL of its process group then cuts the run exactly between the task before and this
-    one, whatever the timing. -> (process, the file its output goes to). Killed at teardown.
-    """
+    """``step_role(task, **extra_vars)``: ansible-playbook left waiting, in --step mode, for
+    the answer that lets ``task`` run (tests.waiting.step_to) -> (process, the file its output
+    goes to). Killed at teardown if it still runs."""
     inventory = request.config.getoption("ansible_inventory")
     started: list[subprocess.Popen[bytes]] = []
 
     def step(task: str, **extra: Any) -> tuple[subprocess.Popen[bytes], Path]:
         log = tmp_path / f"ansible-playbook-step-{len(started)}.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [*role_command(host_vars, inventory, extra), "--step"],
-                stdin=subprocess.PIPE,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=role_env(),
-                start_new_session=True,
-            )
+        proc = step_to(role_command(host_vars, inventory, extra), role_env(), log, task)
         started.append(proc)
-        assert proc.stdin is not None
-        answered = 0
-        deadline = time.monotonic() + STEP_TIMEOUT_S
-        while time.monotonic() < deadline:
-            asked = STEP_PROMPT.findall(log.read_bytes())
-            if len(asked) > answered:
-                if asked[answered].decode() == task:
-                    return proc, log
-                proc.stdin.write(b"y\n")
-                proc.stdin.flush()
-                answered += 1
-            elif proc.poll() is not None:
-                pytest.fail(f"the run ended before {task!r}:\n{log.read_text()[-3000:]}")
-            else:
-                time.sleep(0.05)
-        pytest.fail(f"{task!r} not reached within {STEP_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
+        return proc, log
 
     yield step
     for proc in started:

@@ -72,8 +72,12 @@ def healthy() -> dict[str, Any]:
             "found": True,
             "path": "/lib/systemd/system/docker.service",
             "file": {"type": "file", "mode": 0o644, "uid": 0, "gid": 0},
+            "drop_ins": ["/etc/systemd/system/docker.service.d/10-layerwise-storage.conf"],
+            "needs_reload": False,
             "flag_conflicts": [],
             "requires_mounts_for": ["/var/lib/docker"],
+            "started_at": 1_800_000_000.0,
+            "restart_pending": [],
         },
         "audit": {"available": True, "watched": ["/var/lib/docker", "/etc/docker"], "error": ""},
         "backing_fs": {
