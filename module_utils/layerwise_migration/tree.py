@@ -9,7 +9,6 @@ Access and change times are not compared: no copy can keep them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import stat
@@ -17,23 +16,17 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-_CHUNK = 1 << 20
+try:  # shipped by Ansible beside the reader
+    from ansible.module_utils.layerwise_facts.files import file_type, sha256_file
+except ImportError:  # unit tests and scripts, with module_utils on sys.path
+    from layerwise_facts.files import file_type, sha256_file  # type: ignore[no-redef]
+
 # what the move itself puts on the new filesystem, or mkfs.ext4 does
 STATE_DIR = ".layerwise-migration"
 FS_OWN = ("lost+found",)
 
 Entry = dict[str, Any]
 Manifest = dict[str, Entry]
-
-_KINDS = {
-    stat.S_IFDIR: "dir",
-    stat.S_IFREG: "file",
-    stat.S_IFLNK: "symlink",
-    stat.S_IFCHR: "char",
-    stat.S_IFBLK: "block",
-    stat.S_IFIFO: "fifo",
-    stat.S_IFSOCK: "socket",
-}
 
 
 def clear(top: str, keep: Iterable[str] = ()) -> None:
@@ -46,14 +39,6 @@ def clear(top: str, keep: Iterable[str] = ()) -> None:
             shutil.rmtree(path)
         else:
             os.unlink(path)
-
-
-def content_hash(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb", buffering=0) as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def xattrs(path: str) -> dict[str, str]:
@@ -74,7 +59,7 @@ def xattrs(path: str) -> dict[str, str]:
 def describe(path: str, st: os.stat_result, root: bool = False) -> Entry:
     """One entry as a copy must keep it (``root``: the tree's top, whose mtime the move's own
     state directory changes)."""
-    kind = _KINDS.get(stat.S_IFMT(st.st_mode), "other")
+    kind = file_type(st.st_mode)
     entry: Entry = {
         "kind": kind,
         "mode": oct(stat.S_IMODE(st.st_mode)),
@@ -134,7 +119,7 @@ def manifest(top: str, skip_top: Iterable[str] = (), workers: int = 4) -> Manife
                 entry["link_group"] = first_path.setdefault((st.st_dev, st.st_ino), rel)
         found[rel] = entry
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for (rel, _), digest in zip(files, pool.map(lambda item: content_hash(item[1]), files)):
+        for (rel, _), digest in zip(files, pool.map(lambda item: sha256_file(item[1]), files)):
             found[rel]["sha256"] = digest
     return found
 
