@@ -32,35 +32,41 @@ def wait_for(what: str, probe: Any, timeout: float = 120, interval: float = 0.5)
         time.sleep(interval)
 
 
-def step_to(
-    command: list[str], env: dict[str, str], log: Path, task: str, timeout: float = 600
+def start(
+    command: list[str], env: dict[str, str], log: Path, at: str = "", timeout: float = 600
 ) -> subprocess.Popen[bytes]:
-    """Start ``command`` (an ansible-playbook) with --step, answer yes to every task up to
-    ``task`` (its name, as "role : name") and leave it waiting for that answer, in a process
-    group of its own: a SIGKILL of the group then cuts the run exactly after the task before
-    ``task``, however fast or slow the host is. The caller kills the group."""
+    """Start ``command`` (an ansible-playbook) in a process group of its own, its output in
+    ``log``, and return without waiting for it; the caller kills the group.
+
+    With ``at`` (a task's name, as "role : name") it runs with --step, every task before
+    ``at`` answered yes, and is returned waiting for the answer that lets ``at`` run: a
+    SIGKILL of the group then cuts the run exactly after the task before, however fast or
+    slow the host is.
+    """
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [*command, "--step"],
-            stdin=subprocess.PIPE,
+            [*command, "--step"] if at else command,
+            stdin=subprocess.PIPE if at else subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,
         )
+    if not at:
+        return proc
     assert proc.stdin is not None
     answered = 0
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         asked = STEP_PROMPT.findall(log.read_bytes())
         if len(asked) > answered:
-            if asked[answered].decode() == task:
+            if asked[answered].decode() == at:
                 return proc
             proc.stdin.write(b"y\n")
             proc.stdin.flush()
             answered += 1
         elif proc.poll() is not None:
-            pytest.fail(f"the run ended before {task!r}:\n{log.read_text()[-3000:]}")
+            pytest.fail(f"the run ended before {at!r}:\n{log.read_text()[-3000:]}")
         else:
             time.sleep(0.05)
-    pytest.fail(f"{task!r} not reached within {timeout} s:\n{log.read_text()[-3000:]}")
+    pytest.fail(f"{at!r} not reached within {timeout} s:\n{log.read_text()[-3000:]}")

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from tests.waiting import step_to, wait_for
+from tests.waiting import start, wait_for
 
 from .conftest import ROOT, lab_host, shell
 
@@ -282,17 +282,9 @@ def cut_at(inventory: Path, log: Path, task: str, mid_copy: bool) -> None:
     copy, while it runs: more than 100 MiB copied, not all of it.
     """
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    if not mid_copy:
-        proc = step_to(playbook(inventory, **MOVE), env, log, f"docker_storage : {task}")
-    else:
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                playbook(inventory, **MOVE),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,
-            )
+    proc = start(
+        playbook(inventory, **MOVE), env, log, "" if mid_copy else f"docker_storage : {task}"
+    )
     try:
         if mid_copy:
             wait_for(

@@ -12,14 +12,13 @@ from typing import Any, Callable
 
 import pytest
 
-from tests.waiting import step_to
+from tests.waiting import start
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOK = Path(__file__).with_name("apply_role.yml")
 
 RunRole = Callable[..., tuple[int, str]]
 StartRole = Callable[..., "tuple[subprocess.Popen[bytes], Path]"]
-StepRole = Callable[..., "tuple[subprocess.Popen[bytes], Path]"]
 
 
 def role_command(host_vars: dict[str, Any], inventory: str, extra: dict[str, Any]) -> list[str]:
@@ -63,49 +62,20 @@ def run_role(host_vars: dict[str, Any], request: pytest.FixtureRequest) -> RunRo
 def start_role(
     host_vars: dict[str, Any], request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[StartRole]:
-    """``start_role(**extra_vars)``: ansible-playbook started in a process group of its own,
-    not waited for -> (process, the file its output goes to). The group is killed at
-    teardown if it still runs."""
+    """``start_role(at="", **extra_vars)``: ansible-playbook started in a process group of
+    its own, not waited for, or left waiting before the task ``at`` (tests.waiting.start)
+    -> (process, the file its output goes to). The group is killed at teardown if it still
+    runs."""
     inventory = request.config.getoption("ansible_inventory")
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(**extra: Any) -> tuple[subprocess.Popen[bytes], Path]:
+    def begin(at: str = "", **extra: Any) -> tuple[subprocess.Popen[bytes], Path]:
         log = tmp_path / f"ansible-playbook-{len(started)}.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                role_command(host_vars, inventory, extra),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=role_env(),
-                start_new_session=True,
-            )
+        proc = start(role_command(host_vars, inventory, extra), role_env(), log, at)
         started.append(proc)
         return proc, log
 
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=60)
-
-
-@pytest.fixture
-def step_role(
-    host_vars: dict[str, Any], request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[StepRole]:
-    """``step_role(task, **extra_vars)``: ansible-playbook left waiting, in --step mode, for
-    the answer that lets ``task`` run (tests.waiting.step_to) -> (process, the file its output
-    goes to). Killed at teardown if it still runs."""
-    inventory = request.config.getoption("ansible_inventory")
-    started: list[subprocess.Popen[bytes]] = []
-
-    def step(task: str, **extra: Any) -> tuple[subprocess.Popen[bytes], Path]:
-        log = tmp_path / f"ansible-playbook-step-{len(started)}.log"
-        proc = step_to(role_command(host_vars, inventory, extra), role_env(), log, task)
-        started.append(proc)
-        return proc, log
-
-    yield step
+    yield begin
     for proc in started:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

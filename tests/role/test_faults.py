@@ -21,7 +21,7 @@ import pytest
 
 from tests.waiting import wait_for
 
-from .conftest import ROOT, RunRole, StartRole, StepRole
+from .conftest import ROOT, RunRole, StartRole
 
 pytestmark = pytest.mark.role
 
@@ -534,7 +534,7 @@ def test_run_killed_between_writing_daemon_json_and_the_restart_restarts_next_ti
     facts: Facts,
     policy: dict[str, Any],
     run_role: RunRole,
-    step_role: StepRole,
+    start_role: StartRole,
     expected: dict[str, Any],
     daemon_json_put_back: None,
 ) -> None:
@@ -544,7 +544,7 @@ def test_run_killed_between_writing_daemon_json_and_the_restart_restarts_next_ti
     host.check_output("systemctl restart docker.service")
     started = docker_started(host)
 
-    proc, log = step_role("docker_storage : Restart Docker")
+    proc, log = start_role(at="docker_storage : Restart Docker")
     os.killpg(proc.pid, signal.SIGKILL)
     assert proc.wait(timeout=30) == -signal.SIGKILL
     out = log.read_text()
