@@ -123,8 +123,10 @@ unit:
   description: docker.service - found, masked, its file with owner and mode, its drop-ins,
     whether systemd needs a daemon-reload, storage flags on dockerd's command line,
     RequiresMountsFor, its --config-file; when the running dockerd started (started_at, epoch
-    seconds) and why it does not run what is on disk (restart_pending - daemon.json, the unit
-    or a drop-in changed after it started; empty when it does).
+    seconds), whether the config it started with is known (config_at_start - copied by the
+    docker_storage role's drop-in at each start) and why it does not run what is on disk
+    (restart_pending - the config file differs from that copy, or without one was changed
+    after the start; the unit or a drop-in changed after it; empty when it does).
   type: dict
   returned: always
 source:

@@ -38,8 +38,9 @@ def start(
     """Start ``command`` (an ansible-playbook) in a process group of its own, its output in
     ``log``, and return without waiting for it; the caller kills the group.
 
-    With ``at`` (a task's name, as "role : name") it runs with --step, every task before
-    ``at`` answered yes, and is returned waiting for the answer that lets ``at`` run: a
+    With ``at`` (the start of a task's name, as "role : name") it runs with --step, every
+    task before ``at`` answered yes, and is returned waiting for the answer that lets ``at``
+    run: a
     SIGKILL of the group then cuts the run exactly after the task before, however fast or
     slow the host is.
     """
@@ -60,7 +61,7 @@ def start(
     while time.monotonic() < deadline:
         asked = STEP_PROMPT.findall(log.read_bytes())
         if len(asked) > answered:
-            if asked[answered].decode() == at:
+            if asked[answered].decode().startswith(at):
                 return proc
             proc.stdin.write(b"y\n")
             proc.stdin.flush()

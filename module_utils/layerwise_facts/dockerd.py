@@ -217,6 +217,56 @@ def restart_pending(
     return reasons
 
 
+# The docker_storage role's drop-in has systemd copy the config file here as each start of
+# dockerd begins (ExecStartPre): what the running dockerd read, to compare with the file now.
+CONFIG_AT_START = "/run/layerwise/dockerd-config-at-start.json"
+# how long before dockerd's start the copy may be taken (other ExecStartPre steps run between)
+AT_START_WINDOW_S = 600
+
+
+def config_at_start(started_at: float | None, path: str = CONFIG_AT_START) -> dict[str, Any] | None:
+    """The config the running dockerd started with, when systemd copied it at this start.
+
+    None when there is no copy, or the copy is not of this start (taken after it, or long
+    before: dockerd started some other way): then only the file's mtime can tell.
+    """
+    taken = mtime(path)
+    if started_at is None or taken is None:
+        return None
+    if not started_at - AT_START_WINDOW_S <= taken <= started_at + 1:
+        return None
+    text = read_text(path)
+    try:
+        content = json.loads(text) if text and text.strip() else {}
+    except ValueError:
+        return None
+    return content if isinstance(content, dict) else None
+
+
+def config_pending(
+    path: str,
+    content: dict[str, Any] | None,
+    changed: float | None,
+    started_at: float | None,
+    at_start: dict[str, Any] | None,
+) -> list[str]:
+    """Why the running dockerd does not run the config file ``path`` holds now; [] when it does.
+
+    Exact when the config it started with is known (``at_start``): the keys that differ. Else
+    the file's mtime against dockerd's start (an edit undone since still counts).
+    """
+    if started_at is None:
+        return []
+    if at_start is None:
+        return restart_pending(started_at, {path: changed}, False)
+    if content is None:
+        return [f"{path} does not parse, and is not what dockerd started with"]
+    keys = sorted(k for k in {*content, *at_start} if content.get(k) != at_start.get(k))
+    if not keys:
+        return []
+    return [f"{path} differs from what dockerd started with ({', '.join(keys)})"]
+
+
 def mtime(path: str) -> float | None:
     try:
         return os.stat(path).st_mtime

@@ -43,10 +43,14 @@ def read_snapshot(params: dict[str, Any]) -> dict[str, Any]:
         dockerd.running_config_file(running) or unit.get("config_file") or params["daemon_json"]
     )
     daemon_json = dockerd.read_daemon_json(config_path)
-    unit["started_at"] = running.get("started_at")
-    unit["restart_pending"] = dockerd.restart_pending(
-        unit["started_at"],
-        {p: dockerd.mtime(p) for p in [config_path, unit["path"], *unit["drop_ins"]] if p},
+    since = unit["started_at"] = running.get("started_at")
+    at_start = dockerd.config_at_start(since)
+    unit["config_at_start"] = at_start is not None
+    unit["restart_pending"] = dockerd.config_pending(
+        config_path, daemon_json["content"], dockerd.mtime(config_path), since, at_start
+    ) + dockerd.restart_pending(
+        since,
+        {p: dockerd.mtime(p) for p in [unit["path"], *unit["drop_ins"]] if p},
         unit["needs_reload"],
     )
     configured = (daemon_json["content"] or {}).get("data-root", "")

@@ -553,17 +553,19 @@ def test_run_killed_between_writing_daemon_json_and_the_restart_restarts_next_ti
     assert written["data-root"] == expected["docker_storage_data_root"], "not cut after the write"
     assert docker_started(host) == started, "not cut before the restart: Docker restarted"
 
-    # what the cut leaves: a file dockerd has not read, which the checks now see
+    # what the cut leaves: a file dockerd has not read, which the checks now see, by its
+    # content against the copy systemd took as this dockerd started
     cut = judge(facts, policy, layers=False)
-    pending = cut["_snapshot"]["unit"]["restart_pending"]
-    assert len(pending) == 1, pending
-    assert pending[0].startswith(f"{DAEMON_JSON} changed "), pending
+    unit = cut["_snapshot"]["unit"]
+    assert unit["config_at_start"] is True, unit
+    pending = f"{DAEMON_JSON} differs from what dockerd started with (data-root)"
+    assert unit["restart_pending"] == [pending]
     assert cut["CFG-017"]["status"] == "fail", cut["CFG-017"]
-    assert cut["CFG-017"]["problems"] == [f"{pending[0]}: restart pending"]
+    assert cut["CFG-017"]["problems"] == [f"{pending}: restart pending"]
 
     rc, out = run_role()
     assert rc == 0, out
-    assert f"Docker does not run what is on disk: {DAEMON_JSON} changed" in out, out
+    assert f"Docker does not run what is on disk: {pending}" in out, out
     assert docker_started(host) != started, "the next run did not restart Docker"
     done = judge(facts, policy, layers=False)
     assert done["_snapshot"]["unit"]["restart_pending"] == []
@@ -651,3 +653,27 @@ def test_docker_that_does_not_start_is_not_switched_blind_and_is_fixed_in_place(
     assert docker_state(host) == "active"
     assert sorted(host.check_output("docker image ls --quiet --no-trunc").split()) == images
     docker_runs_a_container(host, image)
+
+
+WITH_DEBUG = (
+    "import json,sys; p=sys.argv[1]; d=json.load(open(p)); d['debug'] = sys.argv[2] == 'on'; "
+    "d.pop('debug') if sys.argv[2] == 'undone' else None; "
+    "open(p, 'w').write(json.dumps(d, indent=2) + chr(10))"
+)
+
+
+def test_an_edit_of_daemon_json_is_a_pending_restart_until_undone(
+    host: Any, facts: Facts, policy: dict[str, Any], daemon_json_put_back: None
+) -> None:
+    assert judge(facts, policy, layers=False)["CFG-017"]["status"] == "pass"
+    host.check_output("python3 -c %s %s on", WITH_DEBUG, DAEMON_JSON)
+    edited = judge(facts, policy, layers=False)["CFG-017"]
+    assert edited["status"] == "fail", edited
+    assert edited["problems"] == [
+        f"{DAEMON_JSON} differs from what dockerd started with (debug): restart pending"
+    ]
+    # written again, newer than dockerd, but what it started with: nothing to restart for
+    host.check_output("python3 -c %s %s undone", WITH_DEBUG, DAEMON_JSON)
+    undone = judge(facts, policy, layers=False)
+    assert undone["_snapshot"]["unit"]["restart_pending"] == []
+    assert undone["CFG-017"]["status"] == "pass", undone["CFG-017"]

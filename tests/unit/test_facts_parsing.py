@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from layerwise_facts import audit, dockerd, engine, mounts, reader
 from layerwise_facts import main as standalone
 from layerwise_facts import params as options
 
-from .conftest import load
+from .conftest import ROOT, load
 
 facts = load("library/overlay2_facts.py")
 
@@ -260,6 +263,67 @@ def test_a_process_start_is_read_to_the_tick(tmp_path: Path) -> None:
     assert before - 0.05 <= started <= time.time() + 0.05, (before, started)
 
 
+@pytest.mark.parametrize(
+    ("content", "at_start", "mtime", "pending"),
+    [
+        ({"data-root": "/d"}, {"data-root": "/d"}, STARTED + 60, []),
+        ({"data-root": "/d", "debug": True}, {"data-root": "/d"}, STARTED - 60, ["(debug)"]),
+        ({"b": 1}, {"a": 1, "b": 2}, STARTED + 1, ["(a, b)"]),
+        (None, {}, STARTED + 1, ["does not parse"]),
+        ({"a": 1}, None, STARTED + 2, ["changed 2.0 s after dockerd started"]),
+        ({"a": 1}, None, STARTED - 2, []),
+    ],
+    ids=[
+        "undone edit",
+        "a key added",
+        "keys in order",
+        "broken",
+        "no copy: newer",
+        "no copy: older",
+    ],
+)
+def test_the_config_is_judged_by_its_copy_at_start_else_by_its_mtime(
+    content: dict[str, Any] | None,
+    at_start: dict[str, Any] | None,
+    mtime: float,
+    pending: list[str],
+) -> None:
+    found = dockerd.config_pending("/etc/docker/daemon.json", content, mtime, STARTED, at_start)
+    assert len(found) == len(pending), found
+    for why, words in zip(found, pending):
+        assert why.startswith("/etc/docker/daemon.json "), why
+        assert words in why, why
+    assert dockerd.config_pending("/x", content, mtime, None, at_start) == []
+
+
+@pytest.mark.parametrize(
+    ("taken", "text", "known"),
+    [
+        (STARTED - 0.2, '{"data-root": "/d"}', {"data-root": "/d"}),
+        (STARTED - 0.2, "", {}),
+        (STARTED + 30, '{"a": 1}', None),
+        (STARTED - 3600, '{"a": 1}', None),
+        (STARTED - 0.2, "{not json", None),
+        (STARTED - 0.2, "[1]", None),
+    ],
+    ids=["this start", "no file then", "after the start", "an older start", "broken", "a list"],
+)
+def test_the_copy_at_start_counts_only_for_this_start(
+    tmp_path: Path, taken: float, text: str, known: dict[str, Any] | None
+) -> None:
+    copy = tmp_path / "at-start.json"
+    copy.write_text(text)
+    os.utime(copy, (taken, taken))
+    assert dockerd.config_at_start(STARTED, str(copy)) == known
+    assert dockerd.config_at_start(None, str(copy)) is None
+    assert dockerd.config_at_start(STARTED, str(tmp_path / "absent")) is None
+
+
+def test_the_role_and_the_reader_name_the_same_copy_at_start() -> None:
+    role_vars = yaml.safe_load((ROOT / "roles/docker_storage/vars/main.yml").read_text())
+    assert role_vars["docker_storage_config_at_start"] == dockerd.CONFIG_AT_START
+
+
 def test_the_running_dockerds_config_file_comes_from_its_argv() -> None:
     argv = ["/usr/bin/dockerd", "-H", "fd://", "--config-file", "/srv/d.json"]
     assert dockerd.running_config_file({"argv": argv}) == "/srv/d.json"
@@ -330,6 +394,20 @@ def test_return_documents_every_key_the_module_returns(tmp_path) -> None:
     # the ones test_containerd_facts.py reads from a real store)
     assert returned | {"containerd"} == documented
     assert "containerd" not in returned
+
+
+@pytest.mark.parametrize("running", [{}, {"pid": 1, "argv": ["dockerd"], "started_at": STARTED}])
+def test_a_host_with_or_without_a_running_dockerd_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, running: dict[str, Any]
+) -> None:
+    monkeypatch.setattr(dockerd, "running_dockerd", lambda: running)
+    params = options.standalone_params(["x", "--params"])
+    params.update(docker_host=f"unix://{tmp_path}/none.sock", data_root=str(tmp_path))
+    snap = reader.snapshot(params)
+    assert snap["unit"]["started_at"] == running.get("started_at")
+    assert 0 <= snap["elapsed"] < 60
+    if not running:
+        assert snap["unit"]["restart_pending"] == []
 
 
 def test_return_names_every_key_of_the_containerd_section(tmp_path) -> None:
