@@ -30,7 +30,9 @@ def role_env() -> dict[str, str]:
     return dict(
         os.environ,
         ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        # molecule's verify sets ANSIBLE_FORCE_COLOR, which would win over NOCOLOR
         ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
         ANSIBLE_NOCOWS="1",
         ANSIBLE_CALLBACK_RESULT_FORMAT="json",
     )
