@@ -105,10 +105,23 @@ def systemd_properties(text: str) -> dict[str, str]:
 
 def read_unit() -> dict[str, Any]:
     """docker.service: its file, storage flags it and its drop-ins give dockerd, mounts it needs."""
-    rc, unit_text, _ = run(["systemctl", "cat", "--no-pager", "docker.service"])
+    shown = systemd_properties(
+        run(
+            [
+                "systemctl",
+                "show",
+                "--property=LoadState,RequiresMountsFor,FragmentPath,DropInPaths,NeedDaemonReload",
+                "docker.service",
+            ]
+        )[1]
+    )
+    # masked (the data root move masks it for a while): its file is /dev/null, though
+    # systemctl cat still shows its drop-ins
+    masked = shown.get("LoadState") == "masked"
+    rc, unit_text, _ = (
+        (1, "", "") if masked else run(["systemctl", "cat", "--no-pager", "docker.service"])
+    )
     if rc != 0:
-        # a masked unit has no file to show (the data root move masks it for a while)
-        masked = run(["systemctl", "is-enabled", "docker.service"])[1].strip() == "masked"
         return {
             "found": masked,
             "masked": masked,
@@ -124,16 +137,6 @@ def read_unit() -> dict[str, Any]:
     for line in unit_text.splitlines():
         if line.strip().startswith("EnvironmentFile="):
             env_text += (read_text(line.split("=", 1)[1].strip().lstrip("-")) or "") + "\n"
-    shown = systemd_properties(
-        run(
-            [
-                "systemctl",
-                "show",
-                "--property=RequiresMountsFor,FragmentPath,DropInPaths,NeedDaemonReload",
-                "docker.service",
-            ]
-        )[1]
-    )
     path = shown.get("FragmentPath", "")
     return {
         "found": True,

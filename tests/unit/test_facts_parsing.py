@@ -324,6 +324,42 @@ def test_the_role_and_the_reader_name_the_same_copy_at_start() -> None:
     assert role_vars["docker_storage_config_at_start"] == dockerd.CONFIG_AT_START
 
 
+DROP_IN = "/etc/systemd/system/docker.service.d/10-layerwise-storage.conf"
+SHOW = {
+    "loaded": "LoadState=loaded\nFragmentPath=/lib/systemd/system/docker.service\n"
+    "DropInPaths=/etc/systemd/system/docker.service.d/10-layerwise-storage.conf\n"
+    "RequiresMountsFor=/var/lib/docker\nNeedDaemonReload=no\n",
+    # systemctl cat still succeeds on a masked unit that has drop-ins (systemd 252, 257)
+    "masked": "LoadState=masked\nFragmentPath=/etc/systemd/system/docker.service\n"
+    "DropInPaths=/etc/systemd/system/docker.service.d/10-layerwise-storage.conf\n"
+    "NeedDaemonReload=yes\n",
+    "not-found": "LoadState=not-found\nFragmentPath=\nDropInPaths=\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("load", "cat_rc", "found", "masked"),
+    [("loaded", 0, True, False), ("masked", 0, True, True), ("not-found", 1, False, False)],
+)
+def test_docker_service_is_read_as_systemd_loads_it(
+    monkeypatch: pytest.MonkeyPatch, load: str, cat_rc: int, found: bool, masked: bool
+) -> None:
+    def fake_run(argv: list[str]) -> tuple[int, str, str]:
+        if argv[1] == "show":
+            return 0, SHOW[load], ""
+        return cat_rc, DEBIAN_UNIT if cat_rc == 0 else "", ""
+
+    monkeypatch.setattr(dockerd, "run", fake_run)
+    unit = dockerd.read_unit()
+    assert (unit["found"], unit["masked"]) == (found, masked)
+    if load == "loaded":
+        assert unit["requires_mounts_for"] == ["/var/lib/docker"]
+        assert unit["drop_ins"] == [
+            "/etc/systemd/system/docker.service.d/10-layerwise-storage.conf"
+        ]
+        assert unit["needs_reload"] is False
+
+
 def test_the_running_dockerds_config_file_comes_from_its_argv() -> None:
     argv = ["/usr/bin/dockerd", "-H", "fd://", "--config-file", "/srv/d.json"]
     assert dockerd.running_config_file({"argv": argv}) == "/srv/d.json"
