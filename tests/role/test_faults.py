@@ -54,13 +54,22 @@ def running_containers(host: Any) -> list[str]:
 
 
 def a_local_image(host: Any) -> str:
-    """An image of a running container (the lab's sample images), else any image."""
-    for line in host.check_output("docker ps --format '{{.Image}}'").split():
+    """An image of a container on the host (the sample images), else any image."""
+    for line in host.check_output("docker ps --all --format '{{.Image}}'").split():
         return line
     images = host.check_output("docker image ls --format '{{.Repository}}:{{.Tag}}'").split()
     if not images:
         pytest.skip("no image on the host to run a container from")
     return images[0]
+
+
+def restart_docker(host: Any, check: bool = True) -> None:
+    """systemctl restart docker, clear of systemd's start limit (3 starts in 60 s on Debian's
+    unit), which the tests here, restarting Docker one after another, would otherwise reach."""
+    done = host.run(
+        "systemctl reset-failed docker.service docker.socket; systemctl restart docker.service"
+    )
+    assert done.rc == 0 or not check, done.stderr
 
 
 def docker_runs_a_container(host: Any, image: str) -> None:
@@ -267,7 +276,7 @@ def odd_daemon_json(host: Any, request: pytest.FixtureRequest) -> Iterator[dict[
         for name in set(host.check_output("ls -a /etc/docker").split()) - backups:
             host.run("rm -f /etc/docker/%s", name)
         if not host.service("docker").is_running:
-            host.check_output("systemctl restart docker.service")
+            restart_docker(host)
 
 
 DAEMON_JSON_FAULTS = [
@@ -348,12 +357,12 @@ def held_restart(host: Any) -> Iterator[str]:
         )
         if host.run("cmp -s %s %s", SAVED, DAEMON_JSON).rc != 0:
             host.check_output("cp -p %s %s", SAVED, DAEMON_JSON)
-            host.check_output("systemctl restart docker.service")
+            restart_docker(host)
         host.check_output("rm -f %s", SAVED)
         for name in set(host.check_output("ls -a /etc/docker").split()) - backups:
             host.run("rm -f /etc/docker/%s", name)
         if docker_state(host) != "active":
-            host.check_output("systemctl restart docker.service")
+            restart_docker(host)
 
 
 def test_run_killed_during_the_restart_converges_next_time(
@@ -525,8 +534,7 @@ def daemon_json_put_back(host: Any) -> Iterator[None]:
         for name in set(host.check_output("ls -a /etc/docker").split()) - backups:
             host.run("rm -f /etc/docker/%s", name)
         if changed or docker_state(host) != "active":
-            host.run("systemctl reset-failed docker.service docker.socket")
-            host.check_output("systemctl restart docker.service")
+            restart_docker(host)
 
 
 def test_run_killed_between_writing_daemon_json_and_the_restart_restarts_next_time(
@@ -541,7 +549,7 @@ def test_run_killed_between_writing_daemon_json_and_the_restart_restarts_next_ti
     image = a_local_image(host)
     # the role will write data-root back into daemon.json, and then restart Docker
     host.check_output("python3 -c %s %s", WITHOUT_DATA_ROOT, DAEMON_JSON)
-    host.check_output("systemctl restart docker.service")
+    restart_docker(host)
     started = docker_started(host)
 
     proc, log = start_role(at="docker_storage : Restart Docker")
@@ -621,17 +629,39 @@ def elsewhere(host: Any) -> Iterator[str]:
     host.check_output("rm -rf %s", ELSEWHERE)
 
 
+@pytest.fixture
+def containers_stopped(host: Any) -> Iterator[list[str]]:
+    """The running containers stopped first, started again after (once Docker runs).
+
+    With live-restore (the Debian 13 instance), running containers outlive dockerd; a
+    dockerd that then fails to start left them running without their overlay mounts on the
+    host (OVL-010, seen in CI): a fault of its own, not the one this test injects.
+    """
+    running = running_containers(host)
+    if running:
+        host.check_output("docker stop " + " ".join(running))  # ids: hex, nothing to quote
+    yield running
+    if running and docker_state(host) == "active":
+        host.run("docker start " + " ".join(running))
+        wait_for(
+            "the stopped containers running again",
+            lambda: set(running) <= set(running_containers(host)),
+            RESTART_WAIT_S,
+        )
+
+
 def test_docker_that_does_not_start_is_not_switched_blind_and_is_fixed_in_place(
     host: Any,
     run_role: RunRole,
     expected: dict[str, Any],
+    containers_stopped: list[str],
     daemon_json_put_back: None,
     elsewhere: str,
 ) -> None:
     image = a_local_image(host)
     images = sorted(host.check_output("docker image ls --quiet --no-trunc").split())
     host.check_output("python3 -c %s %s", WITH_BAD_OPT, DAEMON_JSON)
-    host.run("systemctl restart docker.service")
+    restart_docker(host, check=False)
     wait_for(
         "dockerd refusing the bad storage option",
         lambda: docker_state(host) in ("failed", "inactive"),
