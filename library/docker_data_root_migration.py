@@ -42,6 +42,11 @@ description:
     contents by sha256; C(finish) compares the engine's view with the recorded one, starts
     the containers that ran before and do not run now, removes the old data root unless
     I(keep_old), and removes the state.
+  - With the containerd image store the image and container layers are under containerd's
+    root, not the data root. Given I(containerd_root), C(copy) also copies it to
+    C(containerd/system) on the new filesystem (the role bind-mounts that back on containerd's
+    root), C(verify) proves that copy too, and C(finish) removes or keeps its old copy at
+    I(containerd_old) as it does the data root's.
 options:
   step:
     description: The step to run.
@@ -60,8 +65,19 @@ options:
     description: Where the old data root is renamed to once the copy is verified.
     type: path
     required: true
+  containerd_root:
+    description: containerd's root, moved with the data root (the containerd image store);
+      empty when only the data root moves.
+    type: path
+    default: ""
+  containerd_old:
+    description: Where containerd's old root is renamed to once the copy is verified (with
+      I(containerd_root)).
+    type: path
+    default: ""
   keep_old:
-    description: With C(finish), keep the old data root at I(old_path) instead of removing it.
+    description: With C(finish), keep the old data root at I(old_path) (and containerd's at
+      I(containerd_old)) instead of removing them.
     type: bool
     default: false
   lock:
@@ -91,8 +107,8 @@ data_root_entries:
   type: list
   returned: when step is inspect
 needed_bytes:
-  description: Bytes the data root occupies (du -sx), what the copy needs (inspect, while no
-    copy is verified).
+  description: Bytes the data root (and I(containerd_root)) occupy (du -sx), what the copy
+    needs (inspect, while no copy is verified).
   type: int
   returned: when step is inspect
 free_bytes:
@@ -106,7 +122,8 @@ copy:
   returned: when step is copy
 verify:
   description: What was compared (entries, files, bytes, hard links, whiteouts, sparse
-    files, entries with xattrs, layers, containers, volumes) and the seconds it took (verify).
+    files, entries with xattrs, layers, containers, volumes, containerd snapshots) and the
+    seconds it took (verify).
   type: dict
   returned: when step is verify
 started:
@@ -118,7 +135,8 @@ not_running:
   type: list
   returned: when step is finish
 old:
-  description: What became of the old data root, C(removed) or C(kept at <path>) (finish).
+  description: What became of the old data root, C(removed) or C(kept at <path>), and of
+    containerd's old root with I(containerd_root) (finish).
   type: str
   returned: when step is finish
 """
@@ -150,12 +168,36 @@ def inspect(p: dict[str, Any]) -> dict[str, Any]:
         "data_root_entries": top_entries(data_root),
     }
     if not states.at_least(found, "verified") and os.path.isdir(data_root):
-        result["needed_bytes"] = du_bytes(data_root)
+        result["needed_bytes"] = sum(du_bytes(top) for top in sources(p) if os.path.isdir(top))
     if os.path.ismount(staging):
         vfs = os.statvfs(staging)
         partial = sum(du_bytes(os.path.join(staging, n)) for n in top_entries(staging, tree.FS_OWN))
         result["free_bytes"] = vfs.f_bavail * vfs.f_frsize + partial
     return result
+
+
+def sources(p: dict[str, Any]) -> list[str]:
+    """What the move copies: the data root, and containerd's root with the containerd store."""
+    return [p["data_root"], *([p["containerd_root"]] if p.get("containerd_root") else [])]
+
+
+def cp_archive(source: str, target: str, lock: int) -> None:
+    """What the directory ``source`` holds, and its own owner, mode and times, copied into the
+    directory ``target`` with all cp can keep, on one filesystem (a mount below is not
+    followed)."""
+    argv = [
+        "cp",
+        "--archive",
+        "--preserve=all",
+        "--sparse=always",
+        "--one-file-system",
+        "--",
+        os.path.join(source, "."),
+        target + "/",
+    ]
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False, pass_fds=(lock,))
+    if proc.returncode != 0:
+        raise RuntimeError(f"the copy failed (rc {proc.returncode}): {proc.stderr.strip()[-2000:]}")
 
 
 def set_phase(staging: str, phase: str, **extra: Any) -> dict[str, Any]:
@@ -190,21 +232,21 @@ def copy(p: dict[str, Any]) -> dict[str, Any]:
         set_phase(staging, "copying")
         tree.clear(staging, (tree.STATE_DIR, *tree.FS_OWN))  # an earlier, partial copy
         began = time.monotonic()
-        argv = [
-            "cp",
-            "--archive",
-            "--preserve=all",
-            "--sparse=always",
-            "--one-file-system",
-            "--",
-            os.path.join(data_root, "."),
-            staging + "/",
-        ]
-        proc = subprocess.run(argv, capture_output=True, text=True, check=False, pass_fds=(lock,))
-        if proc.returncode != 0:
-            raise RuntimeError(
-                f"the copy failed (rc {proc.returncode}): {proc.stderr.strip()[-2000:]}"
-            )
+        cp_archive(data_root, staging, lock)
+        if p.get("containerd_root"):
+            target = os.path.join(staging, tree.CONTAINERD_DIR)
+            if os.path.lexists(target):
+                raise RuntimeError(
+                    f"the data root holds {tree.CONTAINERD_DIR} already, where containerd's root "
+                    f"{p['containerd_root']} is to go: see what it is before moving"
+                )
+            parent = os.path.dirname(target)
+            had_parent = os.path.isdir(parent)
+            os.makedirs(target, mode=0o700)
+            if had_parent:  # the data root's own containerd/ keeps its time, as copied
+                st = os.lstat(os.path.join(data_root, os.path.dirname(tree.CONTAINERD_DIR)))
+                os.utime(parent, ns=(st.st_atime_ns, st.st_mtime_ns))
+            cp_archive(p["containerd_root"], target, lock)
         seconds = time.monotonic() - began
         copied = sum(du_bytes(os.path.join(staging, n)) for n in top_entries(staging, tree.FS_OWN))
         figures = {
@@ -219,13 +261,24 @@ def copy(p: dict[str, Any]) -> dict[str, Any]:
 
 def verify(p: dict[str, Any]) -> dict[str, Any]:
     began = time.monotonic()
-    outcome = tree.compare(p["data_root"], p["staging"])
-    if not outcome["equal"]:
-        raise RuntimeError(
-            "the copy on the new filesystem differs from the data root: "
-            + "; ".join(outcome["differences"])
-        )
-    figures = dict(outcome["counts"], seconds=round(time.monotonic() - began, 2))
+    containerd = p.get("containerd_root")
+    # (what, original, copy, paths only the copy holds): containerd's root is copied beside
+    # the data root's content, to containerd/system
+    beside = (os.path.dirname(tree.CONTAINERD_DIR), tree.CONTAINERD_DIR) if containerd else ()
+    pairs = [("the data root", p["data_root"], p["staging"], beside)]
+    if containerd:
+        copied_to = os.path.join(p["staging"], tree.CONTAINERD_DIR)
+        pairs.append((f"containerd's root {containerd}", containerd, copied_to, ()))
+    tallies = []
+    for what, old_top, new_top, new_own in pairs:
+        outcome = tree.compare(old_top, new_top, new_own=new_own)
+        if not outcome["equal"]:
+            raise RuntimeError(
+                f"the copy on the new filesystem differs from {what}: "
+                + "; ".join(outcome["differences"])
+            )
+        tallies.append(outcome["counts"])
+    figures = dict(tree.add(*tallies), seconds=round(time.monotonic() - began, 2))
     return {"state": set_phase(p["staging"], "verified", verify=figures), "verify": figures}
 
 
@@ -242,6 +295,16 @@ def start_again(ids: list[str], timeout: float = 60.0) -> list[str]:
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(1)
+
+
+def release(old_path: str, keep: bool) -> str:
+    """Remove an old copy the move proved (unless ``keep``); what became of it."""
+    if not os.path.lexists(old_path):
+        return "removed"
+    if keep:
+        return f"kept at {old_path}"
+    shutil.rmtree(old_path)
+    return "removed"
 
 
 def finish(p: dict[str, Any]) -> dict[str, Any]:
@@ -262,11 +325,9 @@ def finish(p: dict[str, Any]) -> dict[str, Any]:
     now_running = set(view.running(now))
     to_start = [c for c in found.get("ran", view.running(found["view"])) if c not in now_running]
     left = start_again(to_start)
-    if p["keep_old"] or not os.path.lexists(p["old_path"]):
-        old = f"kept at {p['old_path']}" if os.path.lexists(p["old_path"]) else "removed"
-    else:
-        shutil.rmtree(p["old_path"])
-        old = "removed"
+    old = release(p["old_path"], p["keep_old"])
+    if p.get("containerd_old"):
+        old += f"; containerd's old root was {release(p['containerd_old'], p['keep_old'])}"
     shutil.rmtree(os.path.join(data_root, tree.STATE_DIR))
     return {"state": found, "started": to_start, "not_running": left, "old": old, "changed": True}
 
@@ -290,6 +351,8 @@ def main() -> None:
             "data_root": {"type": "path", "required": True},
             "staging": {"type": "path", "required": True},
             "old_path": {"type": "path", "required": True},
+            "containerd_root": {"type": "path", "default": ""},
+            "containerd_old": {"type": "path", "default": ""},
             "keep_old": {"type": "bool", "default": False},
             "lock": {"type": "path", "default": "/run/layerwise-migration.lock"},
         },

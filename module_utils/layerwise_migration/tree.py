@@ -24,6 +24,9 @@ except ImportError:  # unit tests and scripts, with module_utils on sys.path
 # what the move itself puts on the new filesystem, or mkfs.ext4 does
 STATE_DIR = ".layerwise-migration"
 FS_OWN = ("lost+found",)
+# with the containerd image store, where containerd's root goes on the new filesystem (the
+# docker_storage role bind-mounts it back on containerd's root)
+CONTAINERD_DIR = "containerd/system"
 
 Entry = dict[str, Any]
 Manifest = dict[str, Entry]
@@ -80,13 +83,13 @@ def describe(path: str, st: os.stat_result, root: bool = False) -> Entry:
     return entry
 
 
-def walk(top: str, skip_top: Iterable[str] = ()) -> Iterator[tuple[str, str, os.stat_result]]:
+def walk(top: str, skip: Iterable[str] = ()) -> Iterator[tuple[str, str, os.stat_result]]:
     """(relative path, path, lstat) of ``top`` and everything under it, in sorted order,
-    without following links or crossing into another filesystem; ``skip_top``: names at the
-    top level that are left out."""
+    without following links or crossing into another filesystem; ``skip``: relative paths
+    left out, with all they hold."""
     top_st = os.lstat(top)
     yield ".", top, top_st
-    skipped = set(skip_top)
+    skipped = set(skip)
     stack = [("", top)]
     while stack:
         rel_dir, path_dir = stack.pop()
@@ -94,9 +97,9 @@ def walk(top: str, skip_top: Iterable[str] = ()) -> Iterator[tuple[str, str, os.
             names = sorted(e.name for e in entries)
         subdirs = []
         for name in names:
-            if not rel_dir and name in skipped:
-                continue
             rel = f"{rel_dir}/{name}" if rel_dir else name
+            if rel in skipped:
+                continue
             path = os.path.join(path_dir, name)
             st = os.lstat(path)
             yield rel, path, st
@@ -105,13 +108,13 @@ def walk(top: str, skip_top: Iterable[str] = ()) -> Iterator[tuple[str, str, os.
         stack.extend(reversed(subdirs))
 
 
-def manifest(top: str, skip_top: Iterable[str] = (), workers: int = 4) -> Manifest:
+def manifest(top: str, skip: Iterable[str] = (), workers: int = 4) -> Manifest:
     """Every entry under ``top`` described, regular files with their sha256 (hashed on
     ``workers`` threads), hard-linked files with the first path of their inode group."""
     found: Manifest = {}
     first_path: dict[tuple[int, int], str] = {}
     files: list[tuple[str, str]] = []
-    for rel, path, st in walk(top, skip_top):
+    for rel, path, st in walk(top, skip):
         entry = describe(path, st, root=rel == ".")
         if entry["kind"] == "file":
             files.append((rel, path))
@@ -152,6 +155,11 @@ def differences(old: Manifest, new: Manifest, limit: int = 20) -> list[str]:
     return lines
 
 
+# containerd's overlayfs snapshotter: each snapshot (an image layer or a container's layer)
+# is a directory under its snapshots/
+SNAPSHOTTER = "io.containerd.snapshotter.v1.overlayfs"
+
+
 def counts(found: Manifest) -> dict[str, int]:
     """How much a tree holds, in the terms of a Docker data root."""
     tally = {
@@ -165,6 +173,7 @@ def counts(found: Manifest) -> dict[str, int]:
         "layers": 0,
         "containers": 0,
         "volumes": 0,
+        "snapshots": 0,
     }
     for rel, entry in found.items():
         if entry["kind"] == "file":
@@ -180,15 +189,31 @@ def counts(found: Manifest) -> dict[str, int]:
                 tally["layers" if parts[0] == "overlay2" else "containers"] += 1
             elif parts[0] == "volumes":
                 tally["volumes"] += 1
+        elif len(parts) == 3 and parts[:2] == [SNAPSHOTTER, "snapshots"] and entry["kind"] == "dir":
+            tally["snapshots"] += 1
     return tally
 
 
-def compare(old_top: str, new_top: str, limit: int = 20) -> dict[str, Any]:
+def add(*tallies: dict[str, int]) -> dict[str, int]:
+    """Counts of several trees, summed."""
+    total: dict[str, int] = {}
+    for tally in tallies:
+        for key, value in tally.items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+def compare(
+    old_top: str, new_top: str, limit: int = 20, new_own: Iterable[str] = ()
+) -> dict[str, Any]:
     """Both trees read at once (two threads: hashing releases the GIL) and compared.
 
     The move's state directory and what mkfs put on the new filesystem (lost+found, when the
-    data root has none) are not part of the copy."""
-    new_skip = [STATE_DIR] + [n for n in FS_OWN if not os.path.lexists(os.path.join(old_top, n))]
+    data root has none) are not part of the copy, nor the paths in ``new_own`` that the data
+    root does not hold (where containerd's root was copied beside it)."""
+    new_skip = [STATE_DIR] + [
+        n for n in (*FS_OWN, *new_own) if not os.path.lexists(os.path.join(old_top, n))
+    ]
     with ThreadPoolExecutor(max_workers=2) as pool:
         old_job = pool.submit(manifest, old_top, [STATE_DIR])
         new_job = pool.submit(manifest, new_top, new_skip)

@@ -34,8 +34,9 @@ def shell(command: str, timeout: float) -> tuple[int, str]:
     return proc.returncode, proc.stdout
 
 
-def lab_host(name: str, state: str) -> None:
-    """A lab host of its own for a test (tests/lab/boot_host.yml), present or absent."""
-    extra = json.dumps({"names": [name], "state": state})
+def lab_host(name: str, state: str, suite: str = "bookworm") -> None:
+    """A lab host of its own for a test (tests/lab/boot_host.yml), present or absent, on
+    Debian ``suite``."""
+    extra = json.dumps({"names": [name], "state": state, "suite": suite})
     rc, out = shell(f".venv/bin/ansible-playbook tests/lab/boot_host.yml -e '{extra}'", timeout=900)
     assert rc == 0, out

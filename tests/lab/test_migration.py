@@ -9,6 +9,10 @@ with a restart policy, one without), a stopped container whose layer has a white
 opaque directory, and a named volume with hard links, a sparse file, an xattr and 1 GiB of
 data. What Docker shows and what the volume and container layers hold are taken before the
 move with docker's own commands and compared after it.
+
+Two such hosts: Debian 12's Docker 20.10 on the overlay2 graph driver, and Debian testing's
+Docker 28 on the containerd image store, whose layers are under containerd's root (here on
+the host's data volume as well, set in containerd's config.toml), moved with the data root.
 """
 
 # the host-side shell scripts below read best unwrapped
@@ -21,6 +25,7 @@ import os
 import signal
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +35,6 @@ from tests.waiting import start, wait_for
 
 from .conftest import ROOT, lab_host, shell
 
-HOST = "layerwise-move-1"
 DATA_ROOT = "/var/lib/layerwise/docker"
 OLD = f"{DATA_ROOT}.layerwise-old"
 LOOP = "/var/lib/layerwise/docker-new.img"
@@ -39,25 +43,79 @@ VOLUME = "layerwise-move-data"
 STOPPED = "layerwise-move-stopped"
 PLAYBOOK = ROOT / "tests/role/apply_role.yml"
 VENV_BIN = ROOT / ".venv/bin"
-INVENTORY = f"""move:
+# The containerd image store's host: containerd's root on the host's data volume too (the
+# lab host's / is overlay), set in containerd's config before the engine is installed
+CONTAINERD_ROOT = "/var/lib/layerwise/containerd"
+CONTAINERD_OLD = f"{CONTAINERD_ROOT}.layerwise-old"
+
+
+@dataclass(frozen=True)
+class Install:
+    """How a host was installed years ago: its engine and image store."""
+
+    name: str
+    suite: str
+    base: str
+    driver: str  # what docker info calls the storage
+    inventory_vars: str
+    daemon_json: str
+    prepare: str = ""
+
+
+INSTALLS = {
+    "overlay2": Install(
+        name="layerwise-move-1",
+        suite="bookworm",
+        base="layerwise/sample-base:bookworm",
+        driver="overlay2",
+        inventory_vars="",
+        daemon_json=json.dumps({"data-root": DATA_ROOT}),
+    ),
+    "containerd": Install(
+        name="layerwise-move-2",
+        suite="trixie",
+        base="layerwise/sample-base:trixie",
+        driver="overlayfs",
+        inventory_vars=f"""
+    docker_engine_source: pinned
+    docker_engine_pin_check_valid_until: false
+    sample_images_network: none
+    docker_storage_image_store: containerd
+    docker_storage_containerd_root: {CONTAINERD_ROOT}""",
+        daemon_json=json.dumps(
+            {"data-root": DATA_ROOT, "features": {"containerd-snapshotter": True}}
+        ),
+        prepare=f"mkdir -p /etc/containerd && printf 'version = 2\\nroot = \"{CONTAINERD_ROOT}\"\\n' > /etc/containerd/config.toml",
+    ),
+}
+
+
+def inventory_text(install: Install) -> str:
+    suite = install.suite
+    return f"""move:
   hosts:
-    {HOST}:
+    {install.name}:
   vars:
     ansible_connection: community.docker.docker
     ansible_python_interpreter: /usr/bin/python3
     ansible_pipelining: true
-    sample_images_base_image: layerwise/sample-base:bookworm
-    sample_images_base_archive: /var/tmp/layerwise/sample-base-bookworm.tar
+    sample_images_base_image: layerwise/sample-base:{suite}
+    sample_images_base_archive: /var/tmp/layerwise/sample-base-{suite}.tar
     docker_storage_data_root: {DATA_ROOT}
     docker_storage_loop_file: {LOOP}
-    docker_storage_loop_size: 3G
+    docker_storage_loop_size: 3G{install.inventory_vars}
 """
+
+
 # The state the move leaves on the new filesystem, wherever that is mounted now
 STATE = f"cat {STAGING}/.layerwise-migration/state.json {DATA_ROOT}/.layerwise-migration/state.json 2>/dev/null"
-# What the host holds besides the sample images: a volume with what a copy most easily
-# loses, a stopped container whose layer holds a whiteout (a file of the image deleted) and an
-# opaque directory (one deleted and made again), and two more running containers.
-CONTENT = f"""set -eu
+
+
+def content(base: str) -> str:
+    """What the host holds besides the sample images: a volume with what a copy most easily
+    loses, a stopped container whose layer holds a whiteout (a file of the image deleted) and
+    an opaque directory (one deleted and made again), and two more running containers."""
+    return f"""set -eu
 docker volume create {VOLUME} >/dev/null
 vol=$(docker volume inspect --format '{{{{.Mountpoint}}}}' {VOLUME})
 head -c 1073741824 /dev/urandom > "$vol/random"
@@ -66,13 +124,15 @@ truncate --size 256M "$vol/sparse"; echo tail >> "$vol/sparse"
 ln -s a "$vol/link"; mkfifo "$vol/fifo"
 setfattr --name user.layerwise --value kept "$vol/a"
 chown 1234:5678 "$vol/a"; chmod 4750 "$vol/a"
-docker run --name {STOPPED} --network none -v {VOLUME}:/data layerwise/sample-base:bookworm \
+docker run --name {STOPPED} --network none -v {VOLUME}:/data {base} \\
   sh -c 'rm /etc/issue && rm -rf /usr/share/doc && mkdir /usr/share/doc && echo note > /root/note'
-docker run --detach --name layerwise-move-always --restart always --network none \
-  layerwise/sample-base:bookworm sleep infinity >/dev/null
-docker run --detach --name layerwise-move-plain --network none \
-  layerwise/sample-base:bookworm sleep infinity >/dev/null
+docker run --detach --name layerwise-move-always --restart always --network none \\
+  {base} sleep infinity >/dev/null
+docker run --detach --name layerwise-move-plain --network none \\
+  {base} sleep infinity >/dev/null
 """
+
+
 # What Docker shows and what the data holds, with docker's own commands and coreutils (a
 # directory's size and link count are the filesystem's own: xfs and ext4 differ)
 SEEN = f"""set -eu
@@ -92,89 +152,137 @@ echo "volume-xattr $(getfattr --only-values --name user.layerwise "$vol/a")"
 """
 
 
-def on_host(command: str, timeout: float = 600, check: bool = True) -> str:
-    proc = subprocess.run(
-        ["docker", "exec", "-i", HOST, "bash", "-c", command],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if check:
-        assert proc.returncode == 0, f"{command}\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout.strip()
+@dataclass(frozen=True)
+class Host:
+    """The lab host of one install, and its inventory file."""
 
+    install: Install
+    inventory: Path
 
-def seen() -> dict[str, str]:
-    """What Docker shows and what the volume and the stopped container's layer hold."""
-    return dict(line.split(" ", 1) for line in on_host(SEEN).splitlines())
+    @property
+    def containerd(self) -> bool:
+        return self.install.driver == "overlayfs"
 
-
-def running() -> set[str]:
-    return set(on_host("docker ps --format '{{.Names}}'").split())
-
-
-def playbook(inventory: Path, role: str = "docker_storage", **extra: Any) -> list[str]:
-    extra_vars = {"layerwise_target": HOST, "layerwise_role": role, **extra}
-    return [
-        str(VENV_BIN / "ansible-playbook"),
-        str(PLAYBOOK),
-        "-i",
-        str(inventory),
-        "-e",
-        json.dumps(extra_vars),
-    ]
-
-
-def run_role(inventory: Path, role: str = "docker_storage", **extra: Any) -> tuple[int, str]:
-    proc = subprocess.run(
-        playbook(inventory, role, **extra),
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1"),
-        timeout=1200,
-        check=False,
-    )
-    return proc.returncode, proc.stdout + proc.stderr
-
-
-@pytest.fixture(scope="module")
-def inventory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The host, installed the old way, with its content; its inventory file."""
-    lab_host(HOST, "present")
-    try:
-        path = tmp_path_factory.mktemp("move") / "hosts.yml"
-        path.write_text(INVENTORY)
-        on_host(
-            f'mkdir -p /etc/docker && echo \'{{"data-root": "{DATA_ROOT}"}}\' > /etc/docker/daemon.json'
+    def sh(self, command: str, timeout: float = 600, check: bool = True) -> str:
+        proc = subprocess.run(
+            ["docker", "exec", "-i", self.install.name, "bash", "-c", command],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
-        for role in ("docker_engine", "sample_images"):
-            rc, out = run_role(path, role)
-            assert rc == 0, out
-        on_host(
-            "apt-get install --yes --no-install-recommends attr >/dev/null 2>&1 || "
-            "(apt-get update >/dev/null && apt-get install --yes --no-install-recommends attr >/dev/null)"
+        if check:
+            assert proc.returncode == 0, f"{command}\n{proc.stdout}\n{proc.stderr}"
+        return proc.stdout.strip()
+
+    def seen(self) -> dict[str, str]:
+        """What Docker shows and what the volume and the stopped container's layer hold."""
+        return dict(line.split(" ", 1) for line in self.sh(SEEN).splitlines())
+
+    def running(self) -> set[str]:
+        return set(self.sh("docker ps --format '{{.Names}}'").split())
+
+    def phase(self) -> str:
+        found = self.sh(STATE, check=False)
+        return json.loads(found)["phase"] if found else ""
+
+    def playbook(self, role: str = "docker_storage", **extra: Any) -> list[str]:
+        extra_vars = {"layerwise_target": self.install.name, "layerwise_role": role, **extra}
+        return [
+            str(VENV_BIN / "ansible-playbook"),
+            str(PLAYBOOK),
+            "-i",
+            str(self.inventory),
+            "-e",
+            json.dumps(extra_vars),
+        ]
+
+    def run_role(self, role: str = "docker_storage", **extra: Any) -> tuple[int, str]:
+        proc = subprocess.run(
+            self.playbook(role, **extra),
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1"),
+            timeout=1200,
+            check=False,
         )
-        on_host(CONTENT)
-        yield path
-    finally:
-        lab_host(HOST, "absent")
+        return proc.returncode, proc.stdout + proc.stderr
 
 
-@pytest.fixture(scope="module")
-def before(inventory: Path) -> dict[str, Any]:
-    """What the host shows and holds before any move, and what runs."""
-    return {"seen": seen(), "running": running()}
+def installed(store: str) -> Any:
+    """A module fixture: the host of ``store``, installed the old way, with its content."""
+
+    @pytest.fixture(scope="module")
+    def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Host]:
+        install = INSTALLS[store]
+        lab_host(install.name, "present", install.suite)
+        try:
+            path = tmp_path_factory.mktemp("move") / "hosts.yml"
+            path.write_text(inventory_text(install))
+            found = Host(install, path)
+            found.sh(
+                f"mkdir -p /etc/docker && echo '{install.daemon_json}' > /etc/docker/daemon.json"
+            )
+            if install.prepare:
+                found.sh(install.prepare)
+            for role in ("docker_engine", "sample_images"):
+                rc, out = found.run_role(role)
+                assert rc == 0, out
+            found.sh(
+                "apt-get install --yes --no-install-recommends attr >/dev/null 2>&1 || "
+                "(apt-get update >/dev/null && apt-get install --yes --no-install-recommends attr >/dev/null)"
+            )
+            found.sh(content(install.base))
+            assert found.sh("docker info --format '{{.Driver}}'") == install.driver
+            yield found
+        finally:
+            lab_host(install.name, "absent")
+
+    return fixture
 
 
-def reset(before: dict[str, Any]) -> None:
+# Both hosts live through the module (each made when a test first needs it); the tests run
+# in the order written, each on both, the move that removes the old data root last.
+overlay2_host = installed("overlay2")
+containerd_host = installed("containerd")
+BEFORE: dict[str, dict[str, Any]] = {}
+
+
+@pytest.fixture
+def host(request: pytest.FixtureRequest) -> Host:
+    """The host of the image store the test is parametrized with."""
+    found: Host = request.getfixturevalue(f"{request.param}_host")
+    return found
+
+
+@pytest.fixture
+def before(host: Host) -> dict[str, Any]:
+    """What the host showed and held before any move (read by its first test), and what ran."""
+    if host.install.name not in BEFORE:
+        BEFORE[host.install.name] = {"seen": host.seen(), "running": host.running()}
+    return BEFORE[host.install.name]
+
+
+# With the containerd image store, containerd's root was bound, recorded in fstab and renamed
+# aside too; containerd stops and starts with Docker
+CONTAINERD_RESET = f"""
+findmnt {CONTAINERD_ROOT} >/dev/null && umount {CONTAINERD_ROOT}
+sed -i '\\# {CONTAINERD_ROOT} #d' /etc/fstab
+rm -f /etc/systemd/system/containerd.service.d/10-layerwise-storage.conf
+if [ -e {CONTAINERD_OLD} ]; then rm -rf {CONTAINERD_ROOT} && mv {CONTAINERD_OLD} {CONTAINERD_ROOT}; fi
+"""
+
+
+def reset(host: Host, before: dict[str, Any]) -> None:
     """Put the host back as it was before a move that kept the old data root, with the
     containers that ran then running (a Docker restart leaves those without a restart policy
     stopped)."""
-    on_host(f"""set -u
-systemctl unmask docker.socket docker.service
-systemctl stop docker.socket docker.service
-umount {STAGING} 2>/dev/null; findmnt {DATA_ROOT} >/dev/null && umount {DATA_ROOT}
+    units = "docker.socket docker.service" + (" containerd.service" if host.containerd else "")
+    host.sh(f"""set -u
+systemctl unmask {units}
+systemctl stop {units}
+umount {STAGING} 2>/dev/null; {CONTAINERD_RESET if host.containerd else ""}
+findmnt {DATA_ROOT} >/dev/null && umount {DATA_ROOT}
 sed -i '\\# {DATA_ROOT} #d' /etc/fstab
 rm -f /etc/systemd/system/docker.service.d/10-layerwise-storage.conf
 rm -f /etc/systemd/system/docker.service.d/05-layerwise-config-at-start.conf /run/layerwise/dockerd-config-at-start.json
@@ -182,78 +290,87 @@ systemctl daemon-reload
 if [ -e {OLD} ]; then rm -rf {DATA_ROOT} && mv {OLD} {DATA_ROOT}; fi
 losetup --associated {LOOP} | cut -d: -f1 | xargs -r -n1 losetup --detach
 rm -f {LOOP}
-systemctl start docker
+systemctl start {"containerd " if host.containerd else ""}docker
 """)
     wait_for(
-        "docker answers", lambda: on_host("docker info >/dev/null 2>&1 && echo up", check=False)
+        "docker answers", lambda: host.sh("docker info >/dev/null 2>&1 && echo up", check=False)
     )
-    on_host("docker start " + " ".join(sorted(before["running"])))
-    wait_for("the containers run again", lambda: running() >= before["running"], interval=0.2)
+    host.sh("docker start " + " ".join(sorted(before["running"])))
+    wait_for("the containers run again", lambda: host.running() >= before["running"], interval=0.2)
 
 
 @pytest.fixture
-def put_back(before: dict[str, Any]) -> Iterator[None]:
+def put_back(host: Host, before: dict[str, Any]) -> Iterator[None]:
     """The host as it was before the test's move (which keeps the old data root), whatever
     the test did or where it failed: the next test starts from the old install again."""
     yield
-    reset(before)
-    assert seen() == before["seen"], "the reset did not bring the host back"
+    reset(host, before)
+    assert host.seen() == before["seen"], "the reset did not bring the host back"
 
 
-def assert_nothing_lost(before: dict[str, Any], kept: bool) -> None:
-    assert seen() == before["seen"]
-    assert running() >= before["running"], "a container that ran before the move does not run"
-    mounted = on_host(f"findmnt --noheadings --output SOURCE,FSTYPE --mountpoint {DATA_ROOT}")
+def assert_nothing_lost(host: Host, before: dict[str, Any], kept: bool) -> None:
+    assert host.seen() == before["seen"]
+    assert host.running() >= before["running"], "a container that ran before the move does not run"
+    mounted = host.sh(f"findmnt --noheadings --output SOURCE,FSTYPE --mountpoint {DATA_ROOT}")
     assert mounted.split()[1] == "xfs", mounted
-    assert on_host(f"losetup --associated {LOOP}"), "the data root is not on the loop file"
-    assert (
-        on_host("docker info --format '{{.DockerRootDir}} {{.Driver}}'") == f"{DATA_ROOT} overlay2"
+    assert host.sh(f"losetup --associated {LOOP}"), "the data root is not on the loop file"
+    assert host.sh("docker info --format '{{.DockerRootDir}} {{.Driver}}'") == (
+        f"{DATA_ROOT} {host.install.driver}"
     )
-    assert on_host(f"test -e {OLD} && echo kept || echo removed") == ("kept" if kept else "removed")
+    olds = [OLD, *([CONTAINERD_OLD] if host.containerd else [])]
+    for old in olds:
+        assert host.sh(f"test -e {old} && echo kept || echo removed") == (
+            "kept" if kept else "removed"
+        ), old
     assert (
-        on_host(f"find {DATA_ROOT}/.layerwise-migration {STAGING} -mindepth 1 2>/dev/null; true")
+        host.sh(f"find {DATA_ROOT}/.layerwise-migration {STAGING} -mindepth 1 2>/dev/null; true")
         == ""
     )
-    assert on_host("systemctl is-enabled docker.service") == "enabled"
-    assert on_host(f"grep -c ' {DATA_ROOT} ' /etc/fstab") == "1"
+    assert host.sh("systemctl is-enabled docker.service") == "enabled"
+    assert host.sh(f"grep -c ' {DATA_ROOT} ' /etc/fstab") == "1"
+    if host.containerd:
+        assert (
+            host.sh(f"findmnt --noheadings --output FSROOT --mountpoint {CONTAINERD_ROOT}")
+            == "/containerd/system"
+        ), "containerd's root is not the data root filesystem's containerd/system"
+        assert host.sh("systemctl is-enabled containerd.service") == "enabled"
 
 
+STORES = list(INSTALLS)
+
+
+@pytest.mark.parametrize("host", STORES, indirect=True)
 def test_without_the_opt_in_the_role_refuses_and_names_the_variable(
-    inventory: Path, before: dict[str, Any]
+    host: Host, before: dict[str, Any]
 ) -> None:
-    rc, out = run_role(inventory)
+    rc, out = host.run_role()
     assert rc != 0
     assert "docker_storage_migrate_data_root: true" in out, out[-3000:]
-    assert seen() == before["seen"]
-    assert running() == before["running"]
+    assert host.seen() == before["seen"]
+    assert host.running() == before["running"]
     assert (
-        on_host(f"findmnt --mountpoint {DATA_ROOT} >/dev/null && echo mounted || echo plain")
+        host.sh(f"findmnt --mountpoint {DATA_ROOT} >/dev/null && echo mounted || echo plain")
         == "plain"
     )
 
 
+@pytest.mark.parametrize("host", STORES, indirect=True)
 def test_a_new_filesystem_too_small_is_refused_before_anything_stops(
-    inventory: Path, before: dict[str, Any]
+    host: Host, before: dict[str, Any]
 ) -> None:
-    rc, out = run_role(
-        inventory, docker_storage_migrate_data_root=True, docker_storage_loop_size="512M"
-    )
+    rc, out = host.run_role(docker_storage_migrate_data_root=True, docker_storage_loop_size="512M")
     assert rc != 0
     assert "the copy would not fit. Nothing was stopped or copied." in out, out[-3000:]
     assert "bytes) free" in out
-    assert running() == before["running"], "Docker or a container stopped"
-    assert seen() == before["seen"]
-    reset(before)
-
-
-def phase() -> str:
-    found = on_host(STATE, check=False)
-    return json.loads(found)["phase"] if found else ""
+    if host.containerd:
+        assert f"and containerd's root {CONTAINERD_ROOT} on" in out, out[-3000:]
+    assert host.running() == before["running"], "Docker or a container stopped"
+    assert host.seen() == before["seen"]
+    reset(host, before)
 
 
 # Where a run is cut: the task it is cut before, and what must hold on the host then (proof
-# that the cut landed there; "" for mid-copy, proven by the move's own phase). Each point is
-# cut by a SIGKILL alone and by a SIGKILL and a reboot of the host.
+# that the cut landed there; "" for mid-copy, proven by the move's own phase).
 POINTS: dict[str, tuple[str, str, str]] = {
     "after stop": (
         "Note that Docker is stopped",
@@ -276,25 +393,38 @@ POINTS: dict[str, tuple[str, str, str]] = {
         f"findmnt --noheadings --output FSTYPE --mountpoint {DATA_ROOT}; systemctl is-active docker.service",
         "xfs\ninactive",
     ),
+    # the containerd image store: the data root is mounted, containerd's root renamed aside
+    # and not bound yet; a reboot now must not start containerd (or Docker) on an empty root
+    "containerd's root not mounted": (
+        "Bind-mount it on containerd's root and record it in fstab",
+        f"findmnt --noheadings --output FSTYPE --mountpoint {DATA_ROOT}; test -d {CONTAINERD_OLD} && "
+        f"systemctl is-enabled containerd.service docker.service",
+        "xfs\nmasked\nmasked",
+    ),
 }
+# Each point of the overlay2 move is cut by a SIGKILL alone and by a SIGKILL and a reboot of
+# the host; the containerd store's move, where it differs: its copy of two trees and the
+# mount of containerd's root.
 CUTS = [
-    pytest.param(point, reboot, id=point + (", rebooted" if reboot else ""))
-    for point in POINTS
-    for reboot in (False, True)
+    pytest.param(store, point, reboot, id=f"{store}: {point}" + (", rebooted" if reboot else ""))
+    for store, points in (
+        ("overlay2", [p for p in POINTS if p != "containerd's root not mounted"]),
+        ("containerd", ["mid-copy", "containerd's root not mounted"]),
+    )
+    for point in points
+    for reboot in ((False,) if (store, point) == ("containerd", "mid-copy") else (False, True))
 ]
 MOVE = {"docker_storage_migrate_data_root": True, "docker_storage_migrate_keep_old": True}
 
 
-def cut_at(inventory: Path, log: Path, task: str, mid_copy: bool) -> None:
+def cut_at(host: Host, log: Path, task: str, mid_copy: bool) -> None:
     """Start the move and SIGKILL ansible-playbook (its whole process group) at ``task``.
 
     Before the task starts (ansible-playbook --step holds the run there: exact), or, for the
     copy, while it runs: more than 100 MiB copied, not all of it.
     """
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    proc = start(
-        playbook(inventory, **MOVE), env, log, "" if mid_copy else f"docker_storage : {task}"
-    )
+    proc = start(host.playbook(**MOVE), env, log, "" if mid_copy else f"docker_storage : {task}")
     try:
         if mid_copy:
             wait_for(
@@ -308,7 +438,7 @@ def cut_at(inventory: Path, log: Path, task: str, mid_copy: bool) -> None:
             wait_for(
                 "the copy under way",
                 lambda: (
-                    int(on_host(f"du -sm --exclude=.layerwise-migration {STAGING} | cut -f1")) > 100
+                    int(host.sh(f"du -sm --exclude=.layerwise-migration {STAGING} | cut -f1")) > 100
                 ),
                 timeout=120,
                 interval=0.1,
@@ -318,9 +448,9 @@ def cut_at(inventory: Path, log: Path, task: str, mid_copy: bool) -> None:
         proc.wait(timeout=60)
 
 
-@pytest.mark.parametrize(("point", "reboot"), CUTS)
+@pytest.mark.parametrize(("host", "point", "reboot"), CUTS, indirect=["host"])
 def test_a_move_cut_at_each_step_is_finished_by_the_next_run(
-    inventory: Path,
+    host: Host,
     before: dict[str, Any],
     point: str,
     reboot: bool,
@@ -328,35 +458,39 @@ def test_a_move_cut_at_each_step_is_finished_by_the_next_run(
     put_back: None,
 ) -> None:
     task, probe, expected = POINTS[point]
-    cut_at(inventory, tmp_path / "cut.log", task, mid_copy=point == "mid-copy")
+    cut_at(host, tmp_path / "cut.log", task, mid_copy=point == "mid-copy")
     if probe:
-        assert on_host(probe, check=False) == expected, f"the cut did not land {point}"
+        assert host.sh(probe, check=False) == expected, f"the cut did not land {point}"
     else:
-        assert phase() == "copying", f"the cut did not land mid-copy (phase {phase()!r})"
+        assert host.phase() == "copying", f"the cut did not land mid-copy ({host.phase()!r})"
     if reboot:
         rc, out = shell(
-            f".venv/bin/ansible-playbook playbooks/reboot.yml -i {inventory} -e reboot_group=move",
+            f".venv/bin/ansible-playbook playbooks/reboot.yml -i {host.inventory} -e reboot_group=move",
             timeout=600,
         )
         assert rc == 0, out
-    rc, out = run_role(inventory, **MOVE)
+    rc, out = host.run_role(**MOVE)
     assert rc == 0, out[-5000:]
     assert f"the old data root was kept at {OLD}" in out, out[-3000:]
-    assert_nothing_lost(before, kept=True)
+    assert_nothing_lost(host, before, kept=True)
 
 
+@pytest.mark.parametrize("host", STORES, indirect=True)
 def test_a_move_keeps_everything_and_a_second_run_changes_nothing(
-    inventory: Path, before: dict[str, Any]
+    host: Host, before: dict[str, Any]
 ) -> None:
-    rc, out = run_role(inventory, docker_storage_migrate_data_root=True)
+    rc, out = host.run_role(docker_storage_migrate_data_root=True)
     assert rc == 0, out[-5000:]
     assert "Moved the data root" in out, out[-3000:]
     assert "the old data root was removed" in out, out[-3000:]
     report = out[out.index("Moved the data root") :][:1500]
-    for words in ("1 volumes", "Docker shows the same", "whiteouts", "hard-linked"):
-        assert words in report, report
-    assert_nothing_lost(before, kept=False)
-    rc, out = run_role(inventory, docker_storage_migrate_data_root=True)
+    words = ["1 volumes", "Docker shows the same", "whiteouts", "hard-linked"]
+    if host.containerd:
+        words += ["containerd snapshots", "containerd's old root was removed"]
+    for word in words:
+        assert word in report, report
+    assert_nothing_lost(host, before, kept=False)
+    rc, out = host.run_role(docker_storage_migrate_data_root=True)
     assert rc == 0, out[-3000:]
     assert "changed=0" in out, out[-3000:]
-    assert seen() == before["seen"]
+    assert host.seen() == before["seen"]

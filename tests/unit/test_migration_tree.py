@@ -212,3 +212,116 @@ def test_what_ran_before_a_reboot_still_counts_when_recorded_again(
     monkeypatch.setattr(view, "read", lambda: next(views))
     migration.record(params)
     assert migration.record(params)["state"]["ran"] == ["c1", "c2"]
+
+
+def containerd_root(top: Path) -> Path:
+    """A small containerd root (the containerd image store): two snapshots, one with a
+    whiteout, the snapshotter's and the metadata's databases, a content blob."""
+    snapshots = top / f"{tree.SNAPSHOTTER}/snapshots"
+    (snapshots / "1/fs/etc").mkdir(parents=True)
+    (snapshots / "1/fs/etc/issue").write_text("Debian\n")
+    (snapshots / "2/fs/etc").mkdir(parents=True)
+    os.mknod(snapshots / "2/fs/etc/issue", stat.S_IFCHR | 0o000, os.makedev(0, 0))
+    (top / f"{tree.SNAPSHOTTER}/metadata.db").write_bytes(b"\0" * 4096)
+    blobs = top / "io.containerd.content.v1.content/blobs/sha256"
+    blobs.mkdir(parents=True)
+    (blobs / ("ab" * 32)).write_bytes(b"blob")
+    (top / "io.containerd.metadata.v1.bolt").mkdir()
+    (top / "io.containerd.metadata.v1.bolt/meta.db").write_bytes(b"\1" * 4096)
+    os.chmod(top, 0o711)
+    return top
+
+
+@pytest.fixture
+def moved_with_containerd(tmp_path: Path) -> dict[str, str]:
+    """A data root and containerd's root, copied by the module's copy step; its params."""
+    new = tmp_path / "new"
+    new.mkdir()
+    params = {
+        "data_root": str(data_root(tmp_path / "docker")),
+        "containerd_root": str(containerd_root(tmp_path / "containerd")),
+        "staging": str(new),
+        "lock": str(tmp_path / "lock"),
+    }
+    migration.copy(params)
+    return params
+
+
+def test_containerds_root_is_copied_beside_the_data_root_and_proven(
+    moved_with_containerd: dict[str, str],
+) -> None:
+    params = moved_with_containerd
+    copied = Path(params["staging"]) / tree.CONTAINERD_DIR
+    assert (copied / tree.SNAPSHOTTER / "snapshots/2/fs/etc/issue").is_char_device()
+    assert stat.S_IMODE(copied.stat().st_mode) == 0o711, "the root's own mode is kept"
+    figures = migration.verify(params)["verify"]
+    assert figures["snapshots"] == 2
+    assert (figures["layers"], figures["whiteouts"]) == (2, 2), "both trees are counted"
+    assert states.load(params["staging"])["phase"] == "verified"
+
+
+def test_a_containerd_copy_that_lost_something_is_not_proven(
+    moved_with_containerd: dict[str, str],
+) -> None:
+    params = moved_with_containerd
+    blob = Path(params["staging"]) / tree.CONTAINERD_DIR / "io.containerd.content.v1.content"
+    (blob / "blobs/sha256" / ("ab" * 32)).write_bytes(b"blub")
+    with pytest.raises(RuntimeError, match=r"differs from containerd's root .*: sha256"):
+        migration.verify(params)
+
+
+def test_the_data_roots_own_containerd_dir_is_still_compared(tmp_path: Path) -> None:
+    """dockerd that starts its own containerd keeps it under <data root>/containerd/daemon:
+    that stays part of the data root's proof (its time too), beside containerd/system."""
+    old = data_root(tmp_path / "docker")
+    (old / "containerd/daemon").mkdir(parents=True)
+    os.utime(old / "containerd", ns=(1, 1_600_000_000_000_000_000))
+    new = tmp_path / "new"
+    new.mkdir()
+    params = {
+        "data_root": str(old),
+        "containerd_root": str(containerd_root(tmp_path / "containerd")),
+        "staging": str(new),
+        "lock": str(tmp_path / "lock"),
+    }
+    migration.copy(params)
+    migration.verify(params)
+    (new / "containerd/daemon/stray").write_text("")
+    with pytest.raises(RuntimeError, match="daemon/stray: only in the copy"):
+        migration.verify(params)
+
+
+def test_a_data_root_that_holds_containerd_system_already_is_not_copied_over(
+    tmp_path: Path,
+) -> None:
+    old = data_root(tmp_path / "docker")
+    (old / tree.CONTAINERD_DIR).mkdir(parents=True)
+    new = tmp_path / "new"
+    new.mkdir()
+    params = {
+        "data_root": str(old),
+        "containerd_root": str(containerd_root(tmp_path / "containerd")),
+        "staging": str(new),
+        "lock": str(tmp_path / "lock"),
+    }
+    with pytest.raises(RuntimeError, match="holds containerd/system already"):
+        migration.copy(params)
+
+
+def test_inspect_counts_containerds_root_in_the_space_needed(tmp_path: Path) -> None:
+    params = {"data_root": str(data_root(tmp_path / "docker")), "staging": str(tmp_path / "s")}
+    alone = migration.inspect(params)["needed_bytes"]
+    both = dict(params, containerd_root=str(containerd_root(tmp_path / "containerd")))
+    assert migration.inspect(both)["needed_bytes"] >= alone + 3 * 4096
+
+
+@pytest.mark.parametrize(
+    ("keep", "said", "left"), [(True, "kept at", True), (False, "removed", False)]
+)
+def test_an_old_copy_is_removed_or_kept_as_asked(
+    tmp_path: Path, keep: bool, said: str, left: bool
+) -> None:
+    old = data_root(tmp_path / "old")
+    assert migration.release(str(old), keep).startswith(said)
+    assert old.exists() is left
+    assert migration.release(str(tmp_path / "never"), keep) == "removed"
