@@ -182,19 +182,8 @@ def sources(p: dict[str, Any]) -> list[str]:
 
 
 def cp_archive(source: str, target: str, lock: int) -> None:
-    """What the directory ``source`` holds, and its own owner, mode and times, copied into the
-    directory ``target`` with all cp can keep, on one filesystem (a mount below is not
-    followed)."""
-    argv = [
-        "cp",
-        "--archive",
-        "--preserve=all",
-        "--sparse=always",
-        "--one-file-system",
-        "--",
-        os.path.join(source, "."),
-        target + "/",
-    ]
+    """The directory ``source`` copied into the directory ``target`` (tree.copy_argv)."""
+    argv = tree.copy_argv(source, target)
     proc = subprocess.run(argv, capture_output=True, text=True, check=False, pass_fds=(lock,))
     if proc.returncode != 0:
         raise RuntimeError(f"the copy failed (rc {proc.returncode}): {proc.stderr.strip()[-2000:]}")

@@ -115,19 +115,7 @@ def main() -> None:
         for name, argv in (
             ("cp -a", ["cp", "-a", f"{src}/.", f"{dst}/"]),
             ("rsync -aHAX", ["rsync", "-aHAX", f"{src}/", f"{dst}/"]),
-            (
-                "move: copy",
-                [
-                    "cp",
-                    "--archive",
-                    "--preserve=all",
-                    "--sparse=always",
-                    "--one-file-system",
-                    "--",
-                    f"{src}/.",
-                    f"{dst}/",
-                ],
-            ),
+            ("move: copy", tree.copy_argv(str(src), str(dst))),
         ):
             fresh(dst)
             rows.append((name, timed(argv)))

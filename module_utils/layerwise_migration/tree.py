@@ -44,6 +44,22 @@ def clear(top: str, keep: Iterable[str] = ()) -> None:
             os.unlink(path)
 
 
+def copy_argv(source: str, target: str) -> list[str]:
+    """How the move copies the directory ``source`` into the directory ``target``: what it
+    holds and its own owner, mode and times, with all cp can keep (hard links, xattrs with
+    trusted.*, whiteouts, sparse files), on one filesystem (a mount below is not followed)."""
+    return [
+        "cp",
+        "--archive",
+        "--preserve=all",
+        "--sparse=always",
+        "--one-file-system",
+        "--",
+        os.path.join(source, "."),
+        target + "/",
+    ]
+
+
 def xattrs(path: str) -> dict[str, str]:
     """Extended attributes of ``path`` itself (a link is not followed), values as hex."""
     try:

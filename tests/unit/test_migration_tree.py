@@ -232,17 +232,22 @@ def containerd_root(top: Path) -> Path:
     return top
 
 
-@pytest.fixture
-def moved_with_containerd(tmp_path: Path) -> dict[str, str]:
-    """A data root and containerd's root, copied by the module's copy step; its params."""
+def with_containerd(old: Path, tmp_path: Path) -> dict[str, str]:
+    """The module's params for moving ``old`` and a containerd root to an empty staging dir."""
     new = tmp_path / "new"
     new.mkdir()
-    params = {
-        "data_root": str(data_root(tmp_path / "docker")),
+    return {
+        "data_root": str(old),
         "containerd_root": str(containerd_root(tmp_path / "containerd")),
         "staging": str(new),
         "lock": str(tmp_path / "lock"),
     }
+
+
+@pytest.fixture
+def moved_with_containerd(tmp_path: Path) -> dict[str, str]:
+    """A data root and containerd's root, copied by the module's copy step; its params."""
+    params = with_containerd(data_root(tmp_path / "docker"), tmp_path)
     migration.copy(params)
     return params
 
@@ -276,14 +281,8 @@ def test_the_data_roots_own_containerd_dir_is_still_compared(tmp_path: Path) -> 
     old = data_root(tmp_path / "docker")
     (old / "containerd/daemon").mkdir(parents=True)
     os.utime(old / "containerd", ns=(1, 1_600_000_000_000_000_000))
-    new = tmp_path / "new"
-    new.mkdir()
-    params = {
-        "data_root": str(old),
-        "containerd_root": str(containerd_root(tmp_path / "containerd")),
-        "staging": str(new),
-        "lock": str(tmp_path / "lock"),
-    }
+    params = with_containerd(old, tmp_path)
+    new = Path(params["staging"])
     migration.copy(params)
     migration.verify(params)
     (new / "containerd/daemon/stray").write_text("")
@@ -296,14 +295,7 @@ def test_a_data_root_that_holds_containerd_system_already_is_not_copied_over(
 ) -> None:
     old = data_root(tmp_path / "docker")
     (old / tree.CONTAINERD_DIR).mkdir(parents=True)
-    new = tmp_path / "new"
-    new.mkdir()
-    params = {
-        "data_root": str(old),
-        "containerd_root": str(containerd_root(tmp_path / "containerd")),
-        "staging": str(new),
-        "lock": str(tmp_path / "lock"),
-    }
+    params = with_containerd(old, tmp_path)
     with pytest.raises(RuntimeError, match="holds containerd/system already"):
         migration.copy(params)
 
