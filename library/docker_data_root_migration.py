@@ -46,7 +46,9 @@ description:
     root, not the data root. Given I(containerd_root), C(copy) also copies it to
     C(containerd/system) on the new filesystem (the role bind-mounts that back on containerd's
     root), C(verify) proves that copy too, and C(finish) removes or keeps its old copy at
-    I(containerd_old) as it does the data root's.
+    I(containerd_old) as it does the data root's. C(copy) refuses while a containerd shim
+    still runs (a container of another containerd client, which outlives containerd's stop
+    and keeps using its root).
 options:
   step:
     description: The step to run.
@@ -213,8 +215,47 @@ def record(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def shims(proc: str = "/proc") -> list[str]:
+    """The containerd shims still running ("pid: command line"): each keeps a container of
+    some containerd client running on containerd's root after containerd stopped."""
+    found = []
+    for pid in sorted((n for n in os.listdir(proc) if n.isdigit()), key=int):
+        try:
+            with open(os.path.join(proc, pid, "comm"), encoding="utf-8") as handle:
+                comm = handle.read().strip()
+            if not comm.startswith("containerd-shim"):
+                continue
+            with open(os.path.join(proc, pid, "cmdline"), "rb") as handle:
+                argv = handle.read().split(b"\0")
+            found.append(f"{pid}: {b' '.join(argv).decode(errors='replace').strip()}")
+        except OSError:  # the process ended meanwhile
+            continue
+    return found
+
+
+def shims_left(proc: str, wait: float) -> list[str]:
+    """The shims still running once ``wait`` seconds have passed (or none is left): a shim
+    whose container Docker just stopped exits a moment after it."""
+    deadline = time.monotonic() + wait
+    running = shims(proc)
+    while running and time.monotonic() < deadline:
+        time.sleep(0.5)
+        running = shims(proc)
+    return running
+
+
 def copy(p: dict[str, Any]) -> dict[str, Any]:
     data_root, staging = p["data_root"], p["staging"]
+    containerd = p.get("containerd_root")
+    running = shims_left(p.get("proc", "/proc"), p.get("shim_wait", 10.0)) if containerd else []
+    if running:
+        raise RuntimeError(
+            f"{len(running)} containerd shims still run with Docker and containerd stopped "
+            f"({'; '.join(running[:5])}): containers of another containerd client (ctr, "
+            "nerdctl, a kubelet) use containerd's root, and a copy of a root in use could not be "
+            "proven. List them (ctr namespaces ls; ctr -n NAMESPACE tasks ls) and stop them, "
+            "then run again"
+        )
     lock = os.open(p["lock"], os.O_CREAT | os.O_RDWR, 0o600)
     fcntl.flock(lock, fcntl.LOCK_EX)  # a copy a killed run left behind finishes first
     try:

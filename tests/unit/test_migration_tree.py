@@ -13,6 +13,7 @@ import shutil
 import stat
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from layerwise_migration import state as states
@@ -317,3 +318,30 @@ def test_an_old_copy_is_removed_or_kept_as_asked(
     assert migration.release(str(old), keep).startswith(said)
     assert old.exists() is left
     assert migration.release(str(tmp_path / "never"), keep) == "removed"
+
+
+def fake_proc(top: Path, processes: dict[int, tuple[str, list[str]]]) -> Path:
+    """A /proc with ``{pid: (comm, argv)}`` and the entries /proc has besides."""
+    for pid, (comm, argv) in processes.items():
+        (top / str(pid)).mkdir(parents=True)
+        (top / str(pid) / "comm").write_text(comm + "\n")
+        (top / str(pid) / "cmdline").write_bytes(b"\0".join(a.encode() for a in argv) + b"\0")
+    (top / "self").mkdir(exist_ok=True)
+    return top
+
+
+def test_a_shim_still_running_stops_the_copy_of_containerds_root(tmp_path: Path) -> None:
+    """Containers of another containerd client outlive containerd's stop (their shims run
+    on): their layers under containerd's root are in use, and the copy is refused."""
+    shim = ["/usr/bin/containerd-shim-runc-v2", "-namespace", "k8s.io", "-id", "abc"]
+    init = (1, ("systemd", ["/sbin/init"]))
+    proc = fake_proc(tmp_path / "proc", dict([init, (4321, ("containerd-shim", shim))]))
+    assert migration.shims(str(proc)) == ["4321: " + " ".join(shim)]
+    params: dict[str, Any] = with_containerd(data_root(tmp_path / "docker"), tmp_path)
+    params.update(proc=str(proc), shim_wait=0.0)
+    with pytest.raises(RuntimeError, match=r"1 containerd shims still run .* -namespace k8s\.io"):
+        migration.copy(params)
+    assert os.listdir(params["staging"]) == [], "nothing was copied"
+    params["proc"] = str(fake_proc(tmp_path / "proc-after", dict([init])))
+    migration.copy(params)
+    assert states.load(params["staging"])["phase"] == "copied"
