@@ -369,6 +369,24 @@ def test_a_new_filesystem_too_small_is_refused_before_anything_stops(
     reset(host, before)
 
 
+@pytest.mark.parametrize("host", ["containerd"], indirect=True)
+def test_a_move_that_also_switches_the_image_store_is_refused(
+    host: Host, before: dict[str, Any]
+) -> None:
+    """The move copies the layers where the engine keeps them now; a store switch in the same
+    run (even allowed) would start Docker on the other store over the copy."""
+    rc, out = host.run_role(
+        docker_storage_migrate_data_root=True,
+        docker_storage_image_store="overlay2",
+        docker_storage_allow_image_store_change=True,
+    )
+    assert rc != 0
+    assert "Move first with docker_storage_image_store: containerd" in out, out[-3000:]
+    assert host.running() == before["running"], "Docker or a container stopped"
+    assert host.seen() == before["seen"]
+    assert host.sh(f"test -e {LOOP} && echo made || echo none") == "none", "something changed"
+
+
 # Where a run is cut: the task it is cut before, and what must hold on the host then (proof
 # that the cut landed there; "" for mid-copy, proven by the move's own phase).
 POINTS: dict[str, tuple[str, str, str]] = {
