@@ -502,6 +502,7 @@ def test_a_move_keeps_everything_and_a_second_run_changes_nothing(
     assert "Moved the data root" in out, out[-3000:]
     assert "the old data root was removed" in out, out[-3000:]
     report = out[out.index("Moved the data root") :][:1500]
+    print(report[: report.find('"')])  # the figures, shown with pytest -rP
     words = ["1 volumes", "Docker shows the same", "whiteouts", "hard-linked"]
     if host.containerd:
         words += ["containerd snapshots", "containerd's old root was removed"]
