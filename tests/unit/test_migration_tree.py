@@ -233,15 +233,28 @@ def containerd_root(top: Path) -> Path:
     return top
 
 
+def fake_proc(top: Path, processes: dict[int, tuple[str, list[str]]]) -> Path:
+    """A /proc with ``{pid: (comm, argv)}`` and the entries /proc has besides."""
+    for pid, (comm, argv) in processes.items():
+        (top / str(pid)).mkdir(parents=True)
+        (top / str(pid) / "comm").write_text(comm + "\n")
+        (top / str(pid) / "cmdline").write_bytes(b"\0".join(a.encode() for a in argv) + b"\0")
+    (top / "self").mkdir(exist_ok=True)
+    return top
+
+
 def with_containerd(old: Path, tmp_path: Path) -> dict[str, str]:
-    """The module's params for moving ``old`` and a containerd root to an empty staging dir."""
+    """The module's params for moving ``old`` and a containerd root to an empty staging dir,
+    on a host whose /proc shows no containerd shim (this machine's own shims stay out)."""
     new = tmp_path / "new"
     new.mkdir()
+    quiet = fake_proc(tmp_path / "proc-quiet", {1: ("systemd", ["/sbin/init"])})
     return {
         "data_root": str(old),
         "containerd_root": str(containerd_root(tmp_path / "containerd")),
         "staging": str(new),
         "lock": str(tmp_path / "lock"),
+        "proc": str(quiet),
     }
 
 
@@ -318,16 +331,6 @@ def test_an_old_copy_is_removed_or_kept_as_asked(
     assert migration.release(str(old), keep).startswith(said)
     assert old.exists() is left
     assert migration.release(str(tmp_path / "never"), keep) == "removed"
-
-
-def fake_proc(top: Path, processes: dict[int, tuple[str, list[str]]]) -> Path:
-    """A /proc with ``{pid: (comm, argv)}`` and the entries /proc has besides."""
-    for pid, (comm, argv) in processes.items():
-        (top / str(pid)).mkdir(parents=True)
-        (top / str(pid) / "comm").write_text(comm + "\n")
-        (top / str(pid) / "cmdline").write_bytes(b"\0".join(a.encode() for a in argv) + b"\0")
-    (top / "self").mkdir(exist_ok=True)
-    return top
 
 
 def test_a_shim_still_running_stops_the_copy_of_containerds_root(tmp_path: Path) -> None:
