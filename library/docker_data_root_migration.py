@@ -77,6 +77,13 @@ options:
       I(containerd_root)).
     type: path
     default: ""
+  containerd_address:
+    description: The socket of the containerd whose root moves (with I(containerd_root)), as
+      the engine reported it. C(copy) refuses while a shim of that containerd still runs;
+      shims of another containerd (another socket and root, such as k3s's) are left out.
+      Empty (the engine was not asked) counts every shim.
+    type: str
+    default: ""
   keep_old:
     description: With C(finish), keep the old data root at I(old_path) (and containerd's at
       I(containerd_old)) instead of removing them.
@@ -215,9 +222,21 @@ def record(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def shims(proc: str = "/proc") -> list[str]:
+def same_socket(a: str, b: str) -> bool:
+    """Whether two socket paths name the same socket (/var/run is /run on Debian)."""
+
+    def canonical(path: str) -> str:
+        path = os.path.normpath(path)
+        return "/run" + path[len("/var/run") :] if path.startswith("/var/run/") else path
+
+    return canonical(a) == canonical(b)
+
+
+def shims(proc: str = "/proc", address: str = "") -> list[str]:
     """The containerd shims still running ("pid: command line"): each keeps a container of
-    some containerd client running on containerd's root after containerd stopped."""
+    some containerd client running on containerd's root after containerd stopped. Given
+    ``address``, a shim of another containerd (its ``-address`` another socket, such as k3s's)
+    is left out: that containerd has a root of its own. A shim that names no address counts."""
     found = []
     for pid in sorted((n for n in os.listdir(proc) if n.isdigit()), key=int):
         try:
@@ -226,31 +245,42 @@ def shims(proc: str = "/proc") -> list[str]:
             if not comm.startswith("containerd-shim"):
                 continue
             with open(os.path.join(proc, pid, "cmdline"), "rb") as handle:
-                argv = handle.read().split(b"\0")
-            found.append(f"{pid}: {b' '.join(argv).decode(errors='replace').strip()}")
+                argv = [a.decode(errors="replace") for a in handle.read().split(b"\0") if a]
         except OSError:  # the process ended meanwhile
             continue
+        theirs = argv[argv.index("-address") + 1] if "-address" in argv[:-1] else ""
+        if address and theirs and not same_socket(theirs, address):
+            continue
+        found.append(f"{pid}: {' '.join(argv)}")
     return found
 
 
-def shims_left(proc: str, wait: float) -> list[str]:
+def shims_left(proc: str, wait: float, address: str = "") -> list[str]:
     """The shims still running once ``wait`` seconds have passed (or none is left): a shim
     whose container Docker just stopped exits a moment after it."""
     deadline = time.monotonic() + wait
-    running = shims(proc)
+    running = shims(proc, address)
     while running and time.monotonic() < deadline:
         time.sleep(0.5)
-        running = shims(proc)
+        running = shims(proc, address)
     return running
 
 
 def copy(p: dict[str, Any]) -> dict[str, Any]:
     data_root, staging = p["data_root"], p["staging"]
     containerd = p.get("containerd_root")
-    running = shims_left(p.get("proc", "/proc"), p.get("shim_wait", 10.0)) if containerd else []
+    running = (
+        shims_left(
+            p.get("proc", "/proc"), p.get("shim_wait", 10.0), p.get("containerd_address", "")
+        )
+        if containerd
+        else []
+    )
     if running:
         raise RuntimeError(
-            f"{len(running)} containerd shims still run with Docker and containerd stopped "
+            f"{len(running)} containerd shims"
+            f"{' of ' + p['containerd_address'] if p.get('containerd_address') else ''}"
+            " still run with Docker and containerd stopped "
             f"({'; '.join(running[:5])}): containers of another containerd client (ctr, "
             "nerdctl, a kubelet) use containerd's root, and a copy of a root in use could not be "
             "proven. List them (ctr namespaces ls; ctr -n NAMESPACE tasks ls) and stop them, "
@@ -383,6 +413,7 @@ def main() -> None:
             "old_path": {"type": "path", "required": True},
             "containerd_root": {"type": "path", "default": ""},
             "containerd_old": {"type": "path", "default": ""},
+            "containerd_address": {"type": "str", "default": ""},
             "keep_old": {"type": "bool", "default": False},
             "lock": {"type": "path", "default": "/run/layerwise-migration.lock"},
         },

@@ -333,16 +333,49 @@ def test_an_old_copy_is_removed_or_kept_as_asked(
     assert migration.release(str(tmp_path / "never"), keep) == "removed"
 
 
+@pytest.mark.parametrize(
+    ("theirs", "counted"),
+    [
+        ("/run/containerd/containerd.sock", True),
+        ("/var/run/containerd/containerd.sock", True),  # the same socket by its other name
+        ("/run/k3s/containerd/containerd.sock", False),  # another containerd, another root
+        ("", True),  # a shim that names no socket could be this containerd's
+    ],
+)
+def test_only_the_moving_containerds_shims_count(
+    tmp_path: Path, theirs: str, counted: bool
+) -> None:
+    shim = ["/usr/bin/containerd-shim-runc-v2", "-namespace", "k8s.io", "-id", "abc"]
+    shim += ["-address", theirs] if theirs else []
+    proc = fake_proc(tmp_path / "proc", {77: ("containerd-shim", shim)})
+    assert migration.shims(str(proc), "/run/containerd/containerd.sock") == (
+        ["77: " + " ".join(shim)] if counted else []
+    )
+    assert migration.shims(str(proc)) == ["77: " + " ".join(shim)], "no address: every shim"
+    params: dict[str, Any] = with_containerd(data_root(tmp_path / "docker"), tmp_path)
+    params.update(
+        proc=str(proc), shim_wait=0.0, containerd_address="/run/containerd/containerd.sock"
+    )
+    if counted:
+        with pytest.raises(RuntimeError, match="1 containerd shims of /run/containerd/"):
+            migration.copy(params)
+    else:
+        assert migration.copy(params)["state"]["phase"] == "copied"
+
+
 def test_a_shim_still_running_stops_the_copy_of_containerds_root(tmp_path: Path) -> None:
     """Containers of another containerd client outlive containerd's stop (their shims run
     on): their layers under containerd's root are in use, and the copy is refused."""
+    sock = "/run/containerd/containerd.sock"
     shim = ["/usr/bin/containerd-shim-runc-v2", "-namespace", "k8s.io", "-id", "abc"]
+    shim += ["-address", sock]
     init = (1, ("systemd", ["/sbin/init"]))
     proc = fake_proc(tmp_path / "proc", dict([init, (4321, ("containerd-shim", shim))]))
     assert migration.shims(str(proc)) == ["4321: " + " ".join(shim)]
     params: dict[str, Any] = with_containerd(data_root(tmp_path / "docker"), tmp_path)
-    params.update(proc=str(proc), shim_wait=0.0)
-    with pytest.raises(RuntimeError, match=r"1 containerd shims still run .* -namespace k8s\.io"):
+    params.update(proc=str(proc), shim_wait=0.0, containerd_address=sock)
+    said = rf"1 containerd shims of {sock} still run .* -namespace k8s\.io"
+    with pytest.raises(RuntimeError, match=said):
         migration.copy(params)
     assert os.listdir(params["staging"]) == [], "nothing was copied"
     params["proc"] = str(fake_proc(tmp_path / "proc-after", dict([init])))
