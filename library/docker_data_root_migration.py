@@ -18,12 +18,12 @@ import time
 from typing import Any
 
 try:
+    from ansible.module_utils.layerwise_migration import layers, tree, view
     from ansible.module_utils.layerwise_migration import state as states
-    from ansible.module_utils.layerwise_migration import tree, view
 except ModuleNotFoundError:  # unit tests, from a checkout
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../module_utils"))
+    from layerwise_migration import layers, tree, view  # type: ignore[no-redef]
     from layerwise_migration import state as states  # type: ignore[no-redef]
-    from layerwise_migration import tree, view  # type: ignore[no-redef]
 
 DOCUMENTATION = r"""
 ---
@@ -35,11 +35,15 @@ description:
     C(.layerwise-migration/state.json) on the new filesystem, so a run killed at any step (or
     a reboot) is finished by the next run.
   - C(inspect) reads where the move stands and the space it needs; C(record) saves the
-    engine's images, containers (with their states) and volumes; C(stopped) notes that Docker
-    is down; C(copy) copies the data root (cp --archive --sparse=always: hard links, extended
-    attributes including trusted.*, whiteouts, sparse files, owners, modes, times) after
+    engine's images (with their layers' diff IDs), containers (with their states, and for
+    those that do not run the changes C(docker diff) lists) and volumes, and hashes every
+    image layer as C(docker save) gives it out (module_utils/layerwise_migration/layers.py);
+    C(stopped) notes that Docker is down; C(copy) copies the data root (cp --archive
+    --sparse=always: hard links, extended attributes including trusted.*, whiteouts, sparse
+    files, owners, modes, times) after
     removing any earlier partial copy; C(verify) compares both trees entry by entry, file
-    contents by sha256; C(finish) compares the engine's view with the recorded one, starts
+    contents by sha256; C(finish) compares the engine's view with the recorded one and hashes
+    every layer again (each layer that gave its diff ID before must give it again), starts
     the containers that ran before and do not run now, removes the old data root unless
     I(keep_old), and removes the state.
   - With the containerd image store the image and container layers are under containerd's
@@ -143,6 +147,13 @@ not_running:
   description: Containers that ran before and were started but do not run now (finish).
   type: list
   returned: when step is finish
+layers:
+  description: The image layers hashed as C(docker save) gives them out, on the copy
+    (finish) - C(proven) (diff IDs whose content hashed to them), C(not_proven) (layer ->
+    image; also not proven before the move, such as zstd blobs), C(refused) (image -> the
+    engine's reason), C(bytes), C(seconds).
+  type: dict
+  returned: when step is finish
 old:
   description: What became of the old data root, C(removed) or C(kept at <path>), and of
     containerd's old root with I(containerd_root) (finish).
@@ -210,12 +221,14 @@ def record(p: dict[str, Any]) -> dict[str, Any]:
     # a run cut by a reboot records again after it: what ran before the reboot still counts
     earlier = states.load(p["staging"]).get("ran", [])
     ran = sorted(set(view.running(seen)) | {c for c in earlier if c in seen["containers"]})
+    hashed = layers.reproduced(view.diff_ids(seen))
     return {
         "state": set_phase(
             p["staging"],
             "recorded",
             view=seen,
             ran=ran,
+            layers_before=hashed,
             data_root=p["data_root"],
             started=time.time(),
         )
@@ -344,14 +357,15 @@ def verify(p: dict[str, Any]) -> dict[str, Any]:
 
 def start_again(ids: list[str], timeout: float = 60.0) -> list[str]:
     """Start ``ids``; the ones not running when ``timeout`` runs out."""
-    if ids:
-        subprocess.run(
-            ["docker", "start", *ids], capture_output=True, text=True, check=False, timeout=300
-        )
+    if not ids:
+        return []
+    subprocess.run(
+        ["docker", "start", *ids], capture_output=True, text=True, check=False, timeout=300
+    )
     deadline = time.monotonic() + timeout
     while True:
-        now = view.read()
-        left = [cid for cid in ids if now["containers"].get(cid, {}).get("state") != "running"]
+        now = view.containers()
+        left = [cid for cid in ids if now.get(cid, {}).get("state") != "running"]
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(1)
@@ -375,21 +389,37 @@ def finish(p: dict[str, Any]) -> dict[str, Any]:
             f"no verified move to finish under {data_root} (state {found.get('phase')!r})"
         )
     now = view.read()
-    lost = view.differences(found["view"], now)
-    if lost:
+    differ = view.differences(found["view"], now)
+    if differ:
         raise RuntimeError(
             "Docker on the new filesystem does not show what it showed before the move: "
-            f"{'; '.join(lost[:20])}. "
-            f"The old data root is untouched at {p['old_path']}."
+            f"{'; '.join(differ[:20])}. The old data root is untouched at {p['old_path']}."
         )
+    # image layers are read-only: the containers may run while their content is hashed
     now_running = set(view.running(now))
     to_start = [c for c in found.get("ran", view.running(found["view"])) if c not in now_running]
     left = start_again(to_start)
+    hashed = layers.reproduced(view.diff_ids(now))
+    lost = layers.lost(found.get("layers_before", {}).get("proven", []), hashed)
+    if lost:
+        raise RuntimeError(
+            "Image layers on the new filesystem do not hash to their diff IDs as they did "
+            f"before the move: {'; '.join(lost[:20])}. "
+            f"The old data root is untouched at {p['old_path']}."
+        )
+    found["layers_after"] = hashed
     old = release(p["old_path"], p["keep_old"])
     if p.get("containerd_old"):
         old += f"; containerd's old root was {release(p['containerd_old'], p['keep_old'])}"
     shutil.rmtree(os.path.join(data_root, tree.STATE_DIR))
-    return {"state": found, "started": to_start, "not_running": left, "old": old, "changed": True}
+    return {
+        "state": found,
+        "layers": hashed,
+        "started": to_start,
+        "not_running": left,
+        "old": old,
+        "changed": True,
+    }
 
 
 STEPS = {

@@ -1,7 +1,11 @@
-"""What the engine shows: its images, containers and volumes, read with the docker CLI.
+"""What the engine shows: its images with their layers, containers and volumes, read with
+the docker CLI.
 
 Recorded before Docker stops for the move and compared once it runs on the new filesystem:
-the move is only complete when the engine sees the same things.
+the move is only complete when the engine sees the same things. Each image's layers are its
+diff IDs (their content is hashed in layers.py); each container that does not run is also
+seen through `docker diff`, what its own layer changed (a running container's layer may still
+change until Docker stops it: the copy's proof covers it).
 """
 
 from __future__ import annotations
@@ -29,6 +33,15 @@ _CONTAINERS = [
     "{{.ID}} {{.Names}} {{.Image}} {{.State}}",
 ]
 _VOLUMES = ["docker", "volume", "ls", "--format", "{{.Name}}"]
+_LAYERS = [
+    "docker",
+    "image",
+    "inspect",
+    "--format",
+    "{{.ID}} {{range .RootFS.Layers}}{{.}},{{end}}",
+]
+# states in which a container's own layer may change (paused: until it is unpaused)
+LIVE = ("running", "restarting", "paused")
 
 
 class EngineError(RuntimeError):
@@ -42,23 +55,66 @@ def _lines(argv: list[str]) -> list[str]:
     return [line for line in proc.stdout.splitlines() if line.strip()]
 
 
-def parse(images: list[str], containers: list[str], volumes: list[str]) -> View:
+def parse(
+    images: list[str],
+    containers: list[str],
+    volumes: list[str],
+    layers: list[str] | None = None,
+    changes: dict[str, list[str]] | None = None,
+) -> View:
     """The view from the CLI's lines: images as "id name:tag", containers by id with name,
-    image and state, volume names."""
+    image and state, volume names; each image's layers as "id diff,diff,"; the changes
+    `docker diff` lists for each container that does not run."""
     found: dict[str, dict[str, str]] = {}
     for line in containers:
         cid, name, image, state = ([*line.split(" ", 3), "", "", ""])[:4]
         found[cid] = {"name": name, "image": image, "state": state}
+    stacks = {}
+    for line in layers or []:
+        image, _, diffs = line.partition(" ")
+        stacks[image] = [diff for diff in diffs.split(",") if diff]
     return {
         "images": sorted(set(images)),
         "containers": dict(sorted(found.items())),
         "volumes": sorted(set(volumes)),
+        "layers": dict(sorted(stacks.items())),
+        "changes": {cid: sorted(lines) for cid, lines in sorted((changes or {}).items())},
     }
+
+
+def _changes(containers: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+    """`docker diff` of each container that does not run (one the engine cannot diff, such
+    as a dead one, is left out)."""
+    found = {}
+    for cid, container in containers.items():
+        if container["state"] not in LIVE:
+            try:
+                found[cid] = sorted(_lines(["docker", "diff", cid]))
+            except EngineError:
+                continue
+    return found
+
+
+def containers() -> dict[str, dict[str, str]]:
+    """The containers by id, with name, image and state (EngineError when the engine does
+    not answer)."""
+    return parse([], _lines(_CONTAINERS), [])["containers"]
 
 
 def read() -> View:
     """The engine's view now (EngineError when it does not answer)."""
-    return parse(_lines(_IMAGES), _lines(_CONTAINERS), _lines(_VOLUMES))
+    images = _lines(_IMAGES)
+    ids = sorted({line.split(" ", 1)[0] for line in images})
+    seen = parse(
+        images, _lines(_CONTAINERS), _lines(_VOLUMES), _lines([*_LAYERS, *ids]) if ids else []
+    )
+    seen["changes"] = _changes(seen["containers"])
+    return seen
+
+
+def diff_ids(seen: View) -> dict[str, list[str]]:
+    """Each image's layers (diff IDs), for hashing their content."""
+    return dict(seen.get("layers", {}))
 
 
 def running(view: View) -> list[str]:
@@ -86,6 +142,23 @@ def differences(before: View, after: View) -> list[str]:
         for cid, c in after["containers"].items()
         if cid not in before["containers"]
     ]
+    after_layers = after.get("layers", {})
+    lines += [
+        f"image {image[:19]} has other layers than before ({len(diffs)} then, "
+        f"{len(after_layers[image])} now)"
+        for image, diffs in before.get("layers", {}).items()
+        if image in after_layers and after_layers[image] != diffs
+    ]
+    after_changes = after.get("changes", {})
+    for cid, old_lines in before.get("changes", {}).items():
+        if cid in after_changes and after_changes[cid] != old_lines:
+            gone = sorted(set(old_lines) - set(after_changes[cid]))
+            new = sorted(set(after_changes[cid]) - set(old_lines))
+            lines.append(
+                f"container {before['containers'][cid]['name']} ({cid[:12]}): its layer's changes "
+                f"differ (docker diff: {len(gone)} lines gone, {len(new)} new, "
+                f"e.g. {(gone or new)[:3]})"
+            )
     return lines
 
 

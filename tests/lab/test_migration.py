@@ -135,7 +135,8 @@ docker run --detach --name layerwise-move-plain --network none \\
 
 # What Docker shows and what the data holds, with docker's own commands and coreutils (a
 # directory's size and link count are the filesystem's own: xfs and ext4 differ)
-SEEN = f"""set -eu
+SEEN = (
+    f"""set -eu
 echo "images $(docker image ls --all --no-trunc --format '{{{{.ID}}}} {{{{.Repository}}}}:{{{{.Tag}}}}' | sort | tr '\\n' ' ')"
 echo "layers $(docker image inspect --format '{{{{.RootFS.Layers}}}}' $(docker image ls --quiet | sort -u) | sort | sha256sum)"
 echo "containers $(docker ps --all --no-trunc --format '{{{{.ID}}}} {{{{.Names}}}} {{{{.Image}}}}' | sort | tr '\\n' ' ')"
@@ -150,6 +151,23 @@ echo "volume-content $(cd "$vol" && {{ find . -type d -printf '%P %y %m %U:%G %T
 echo "volume-stat $(cd "$vol" && stat --format '%n %h %a %u:%g %s %Y' a a-again sparse random link | tr '\\n' ' ')"
 echo "volume-xattr $(getfattr --only-values --name user.layerwise "$vol/a")"
 """
+    + r"""
+ids=$(docker image ls --all --quiet --no-trunc | sort -u)
+docker image inspect --format '{{range .RootFS.Layers}}{{.}} {{end}}' $ids | tr ' ' '\n' | grep . | sort -u > /run/layerwise-diff-ids
+echo "layers-hashed $(docker save $ids | python3 -c '
+import gzip, hashlib, sys, tarfile
+found = set()
+with tarfile.open(fileobj=sys.stdin.buffer, mode="r|") as tar:
+    for member in tar:
+        data = tar.extractfile(member).read() if member.isfile() else b""
+        found.add("sha256:" + hashlib.sha256(data).hexdigest())
+        if data[:2] == b"\x1f\x8b":
+            found.add("sha256:" + hashlib.sha256(gzip.decompress(data)).hexdigest())
+wanted = open("/run/layerwise-diff-ids").read().split()
+print(f"{sum(layer in found for layer in wanted)}/{len(wanted)}")
+')"
+"""
+)
 
 
 @dataclass(frozen=True)
@@ -259,7 +277,13 @@ def host(request: pytest.FixtureRequest) -> Host:
 def before(host: Host) -> dict[str, Any]:
     """What the host showed and held before any move (read by its first test), and what ran."""
     if host.install.name not in BEFORE:
-        BEFORE[host.install.name] = {"seen": host.seen(), "running": host.running()}
+        seen = host.seen()
+        hashed, layers = seen["layers-hashed"].split("/")
+        assert int(layers) > 0, "no image layers to hash"
+        assert hashed == layers, (
+            f"layers hashed to their diff IDs before any move: {hashed}/{layers}"
+        )
+        BEFORE[host.install.name] = {"seen": seen, "running": host.running()}
     return BEFORE[host.install.name]
 
 
@@ -504,6 +528,9 @@ def test_a_move_keeps_everything_and_a_second_run_changes_nothing(
     report = out[out.index("Moved the data root") :][:1500]
     print(report[: report.find('"')])  # the figures, shown with pytest -rP
     words = ["1 volumes", "Docker shows the same", "whiteouts", "hard-linked"]
+    words.append(
+        f"{before['seen']['layers-hashed'].split('/')[0]} image layers hash to their diff IDs"
+    )
     if host.containerd:
         words += ["containerd snapshots", "containerd's old root was removed"]
     for word in words:
