@@ -17,7 +17,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help venv engine lab lab-down lab-test lab-check lint unit molecule test bench bench-layers bench-move clean compliance
+.PHONY: help venv engine lab lab-down lab-test lab-check lint unit molecule test bench bench-layers bench-move bench-move-host clean compliance
 
 help:
 	@echo "make lab [HOSTS=3] [LAB_SPEC='20.10 28/containerd'] [LAB_PREFIX=layerwise-lab]"
@@ -30,6 +30,8 @@ help:
 	@echo "make bench-layers    reader + judge on 1,111 and 10,000 crafted layers (overlay2, containerd), one core"
 	@echo "make bench-move [MOVE_LAYERS=1111] [MOVE_GIB=3]"
 	@echo "                     the data root move's copy and proof against cp -a and rsync -aHAX (root)"
+	@echo "make bench-move-host [MOVE_IMAGES=10] [MOVE_IMAGE_LAYERS=110] [MOVE_GIB=3]"
+	@echo "                     a whole move on a lab host: run, downtime, copy, proof, layer hashing (root)"
 	@echo "make compliance [INVENTORY=inventories/lab] [LIMIT=all] [POLICY=file] [WAIVERS=file]"
 	@echo "                     judge every host's storage, write reports/compliance.*"
 	@echo "make clean           remove the venv and caches"
@@ -109,6 +111,16 @@ MOVE_GIB ?= 3
 bench-move: venv
 	@scripts/ensure-tools.sh
 	@scripts/stage.sh "bench: data root move" $(BIN)/python scripts/bench_move.py $(MOVE_LAYERS) $(MOVE_GIB)
+
+# A whole move on a real lab host (Docker 20.10, overlay2) holding the sample images and
+# containers, MOVE_IMAGES x MOVE_IMAGE_LAYERS more layers and MOVE_GIB GiB more volume data:
+# the role's run, Docker's downtime, the copy, the proof and the layer hashing, against cp -a
+# and rsync -aHAX of the same tree. As root.
+MOVE_IMAGES ?= 10
+MOVE_IMAGE_LAYERS ?= 110
+bench-move-host: venv engine
+	@scripts/stage.sh "bench: data root move on a lab host" $(BIN)/python scripts/bench_move_host.py \
+		$(MOVE_IMAGES) $(MOVE_IMAGE_LAYERS) $(MOVE_GIB)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache reports

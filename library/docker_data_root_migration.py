@@ -38,7 +38,7 @@ description:
     engine's images (with their layers' diff IDs), containers (with their states, and for
     those that do not run the changes C(docker diff) lists) and volumes, and hashes every
     image layer as C(docker save) gives it out (module_utils/layerwise_migration/layers.py);
-    C(stopped) notes that Docker is down; C(copy) copies the data root (cp --archive
+    C(stopped) notes that Docker is down, and when; C(copy) copies the data root (cp --archive
     --sparse=always: hard links, extended attributes including trusted.*, whiteouts, sparse
     files, owners, modes, times) after
     removing any earlier partial copy; C(verify) compares both trees entry by entry, file
@@ -153,6 +153,11 @@ layers:
     image; also not proven before the move, such as zstd blobs), C(refused) (image -> the
     engine's reason), C(bytes), C(seconds).
   type: dict
+  returned: when step is finish
+downtime:
+  description: Seconds from Docker's stop for the copy to the engine answering on the copy
+    (finish); null when the move was recorded by an older version.
+  type: float
   returned: when step is finish
 old:
   description: What became of the old data root, C(removed) or C(kept at <path>), and of
@@ -388,6 +393,8 @@ def finish(p: dict[str, Any]) -> dict[str, Any]:
         raise RuntimeError(
             f"no verified move to finish under {data_root} (state {found.get('phase')!r})"
         )
+    # Docker answers again (the role waited for it): the downtime since it stopped for the copy
+    down = round(time.time() - found["stopped_at"], 1) if "stopped_at" in found else None
     now = view.read()
     differ = view.differences(found["view"], now)
     if differ:
@@ -415,6 +422,7 @@ def finish(p: dict[str, Any]) -> dict[str, Any]:
     return {
         "state": found,
         "layers": hashed,
+        "downtime": down,
         "started": to_start,
         "not_running": left,
         "old": old,
@@ -428,7 +436,7 @@ STEPS = {
     "copy": copy,
     "verify": verify,
     "finish": finish,
-    "stopped": lambda p: {"state": set_phase(p["staging"], "stopped")},
+    "stopped": lambda p: {"state": set_phase(p["staging"], "stopped", stopped_at=time.time())},
 }
 
 

@@ -193,6 +193,11 @@ class Host:
             assert proc.returncode == 0, f"{command}\n{proc.stdout}\n{proc.stderr}"
         return proc.stdout.strip()
 
+    def apt(self, package: str) -> None:
+        """Install ``package`` from Debian's mirror (updating the lists only when needed)."""
+        install = f"apt-get install --yes --no-install-recommends {package} >/dev/null"
+        self.sh(f"{install} 2>&1 || (apt-get update >/dev/null && {install})")
+
     def seen(self) -> dict[str, str]:
         """What Docker shows and what the volume and the stopped container's layer hold."""
         return dict(line.split(" ", 1) for line in self.sh(SEEN).splitlines())
@@ -227,32 +232,32 @@ class Host:
         return proc.returncode, proc.stdout + proc.stderr
 
 
+def install_old(install: Install, inventory: Path) -> Host:
+    """Boot the lab host of ``install`` and install it the old way, with its content
+    (scripts/bench_move_host.py makes its bench host this way too)."""
+    lab_host(install.name, "present", install.suite)
+    inventory.write_text(inventory_text(install))
+    found = Host(install, inventory)
+    found.sh(f"mkdir -p /etc/docker && echo '{install.daemon_json}' > /etc/docker/daemon.json")
+    if install.prepare:
+        found.sh(install.prepare)
+    for role in ("docker_engine", "sample_images"):
+        rc, out = found.run_role(role)
+        assert rc == 0, out
+    found.apt("attr")
+    found.sh(content(install.base))
+    assert found.sh("docker info --format '{{.Driver}}'") == install.driver
+    return found
+
+
 def installed(store: str) -> Any:
     """A module fixture: the host of ``store``, installed the old way, with its content."""
 
     @pytest.fixture(scope="module")
     def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Host]:
         install = INSTALLS[store]
-        lab_host(install.name, "present", install.suite)
         try:
-            path = tmp_path_factory.mktemp("move") / "hosts.yml"
-            path.write_text(inventory_text(install))
-            found = Host(install, path)
-            found.sh(
-                f"mkdir -p /etc/docker && echo '{install.daemon_json}' > /etc/docker/daemon.json"
-            )
-            if install.prepare:
-                found.sh(install.prepare)
-            for role in ("docker_engine", "sample_images"):
-                rc, out = found.run_role(role)
-                assert rc == 0, out
-            found.sh(
-                "apt-get install --yes --no-install-recommends attr >/dev/null 2>&1 || "
-                "(apt-get update >/dev/null && apt-get install --yes --no-install-recommends attr >/dev/null)"
-            )
-            found.sh(content(install.base))
-            assert found.sh("docker info --format '{{.Driver}}'") == install.driver
-            yield found
+            yield install_old(install, tmp_path_factory.mktemp("move") / "hosts.yml")
         finally:
             lab_host(install.name, "absent")
 

@@ -64,6 +64,11 @@ EXPECTED = {
     "make bench-move": Expect(
         0, ("proven equal: ", "move: total", "==> bench: data root move: ok")
     ),
+    "make bench-move-host": Expect(
+        0,
+        ("move: whole run", "move: downtime", "==> bench: data root move on a lab host: ok"),
+        timeout=3600,
+    ),
     ".venv/bin/ansible-playbook -i inventories/example playbooks/site.yml": Expect(
         4, ("UNREACHABLE", *UNREACHABLE)
     ),

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import tarfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -229,3 +230,29 @@ def test_only_containers_that_do_not_run_are_diffed(monkeypatch: pytest.MonkeyPa
     found = view._changes({s: {"state": s} for s in states})
     assert found == {s: ["A /root/note", "D /etc/issue"] for s in ("exited", "created")}
     assert asked == ["exited", "created", "dead"]
+
+
+def test_finish_releases_the_old_data_root_once_every_layer_hashes_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, old = tmp_path / "docker", tmp_path / "docker.layerwise-old"
+    (old / "overlay2").mkdir(parents=True)
+    recorded = seen(["sha256:web d1,d2,"], {"c1": ["A /root/note"]})
+    state.save(
+        str(root),
+        {
+            "phase": "verified",
+            "view": recorded,
+            "layers_before": {"proven": ["d1"]},
+            "stopped_at": time.time() - 30,
+        },
+    )
+    monkeypatch.setattr(view, "read", lambda: recorded)
+    hashed = {"proven": ["d1"], "not_proven": {"d2": "sha256:web"}, "refused": {}}
+    monkeypatch.setattr(layers, "reproduced", lambda images: hashed)
+    done = migration.finish({"data_root": str(root), "old_path": str(old), "keep_old": False})
+    assert done["layers"] == hashed
+    assert 30 <= done["downtime"] < 60
+    assert done["old"] == "removed"
+    assert not old.exists()
+    assert state.load(str(root)) == {}
