@@ -65,6 +65,7 @@ def load_layers(host: Host, images: int, layers: int) -> None:
                 f"--out={out}",
             ],
             check=True,
+            stdout=subprocess.DEVNULL,
         )
         host.sh("mkdir -p /var/tmp/bench")
         for archive in sorted(Path(out).glob("bench-*.tar")):
@@ -129,8 +130,9 @@ def main(images: int, layers: int, gib: int) -> int:
             if rc != 0 or "Moved the data root" not in out:
                 say(out[-5000:])
                 return 1
-            report = re.search(r"Moved the data root[^\"]*", out)
-            line = report.group(0) if report else ""
+            # the report line, as the YAML callback folds it
+            report = re.search(r"Moved the data root.*?(?:removed|kept at \S+?)\.(?=\s)", out, re.S)
+            line = " ".join(report.group(0).split()) if report else ""
             say(f"    {line}")
             figures = {
                 "layer_dirs": dirs,
