@@ -154,6 +154,11 @@ layers:
     engine's reason), C(bytes), C(seconds).
   type: dict
   returned: when step is finish
+removed_by_docker:
+  description: Names of containers run with --rm that are gone after the move (finish):
+    Docker removes such a container when it stops, as at any restart of Docker.
+  type: list
+  returned: when step is finish
 downtime:
   description: Seconds from Docker's stop for the copy to the engine answering on the copy
     (finish); null when the move was recorded by an older version.
@@ -404,7 +409,11 @@ def finish(p: dict[str, Any]) -> dict[str, Any]:
         )
     # image layers are read-only: the containers may run while their content is hashed
     now_running = set(view.running(now))
-    to_start = [c for c in found.get("ran", view.running(found["view"])) if c not in now_running]
+    to_start = [
+        c
+        for c in found.get("ran", view.running(found["view"]))
+        if c in now["containers"] and c not in now_running
+    ]
     left = start_again(to_start)
     hashed = layers.reproduced(view.diff_ids(now))
     lost = layers.lost(found.get("layers_before", {}).get("proven", []), hashed)
@@ -423,6 +432,7 @@ def finish(p: dict[str, Any]) -> dict[str, Any]:
         "state": found,
         "layers": hashed,
         "downtime": down,
+        "removed_by_docker": view.removed_by_docker(found["view"], now),
         "started": to_start,
         "not_running": left,
         "old": old,

@@ -33,6 +33,7 @@ _CONTAINERS = [
     "{{.ID}} {{.Names}} {{.Image}} {{.State}}",
 ]
 _VOLUMES = ["docker", "volume", "ls", "--format", "{{.Name}}"]
+_AUTOREMOVE = ["docker", "container", "inspect", "--format", "{{.Id}} {{.HostConfig.AutoRemove}}"]
 _LAYERS = [
     "docker",
     "image",
@@ -48,9 +49,11 @@ class EngineError(RuntimeError):
     """The engine did not answer a docker command."""
 
 
-def _lines(argv: list[str]) -> list[str]:
+def _lines(argv: list[str], some: bool = False) -> list[str]:
+    """The output lines of ``argv``; with ``some``, whatever it printed even when it failed
+    for some of its arguments (a container that went away since it was listed)."""
     proc = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=120)
-    if proc.returncode != 0:
+    if proc.returncode != 0 and not (some and proc.stdout.strip()):
         raise EngineError(f"{' '.join(argv[:3])} failed: {proc.stderr.strip() or proc.returncode}")
     return [line for line in proc.stdout.splitlines() if line.strip()]
 
@@ -109,6 +112,11 @@ def read() -> View:
         images, _lines(_CONTAINERS), _lines(_VOLUMES), _lines([*_LAYERS, *ids]) if ids else []
     )
     seen["changes"] = _changes(seen["containers"])
+    if seen["containers"]:
+        for line in _lines([*_AUTOREMOVE, *seen["containers"]], some=True):
+            cid, _, flag = line.partition(" ")
+            if flag == "true" and cid in seen["containers"]:
+                seen["containers"][cid]["autoremove"] = "true"
     return seen
 
 
@@ -123,7 +131,7 @@ def running(view: View) -> list[str]:
 
 def differences(before: View, after: View) -> list[str]:
     """What the engine no longer shows, or shows in addition (container states aside: they are
-    brought back separately)."""
+    brought back separately; a --rm container gone is Docker's own doing, removed_by_docker)."""
     lines = []
     for key in ("images", "volumes"):
         lines += [f"{key[:-1]} {item} is gone" for item in before[key] if item not in after[key]]
@@ -131,7 +139,8 @@ def differences(before: View, after: View) -> list[str]:
     for cid, old in before["containers"].items():
         new = after["containers"].get(cid)
         if new is None:
-            lines.append(f"container {old['name']} ({cid[:12]}) is gone")
+            if not old.get("autoremove"):
+                lines.append(f"container {old['name']} ({cid[:12]}) is gone")
         elif (new["name"], new["image"]) != (old["name"], old["image"]):
             lines.append(
                 f"container {cid[:12]} was {old['name']} of {old['image']}, "
@@ -160,6 +169,16 @@ def differences(before: View, after: View) -> list[str]:
                 f"e.g. {(gone or new)[:3]})"
             )
     return lines
+
+
+def removed_by_docker(before: View, after: View) -> list[str]:
+    """Containers run with --rm that are gone: Docker removes such a container when it stops
+    (and at its next start one that is not running), as at any restart of Docker."""
+    return [
+        c["name"]
+        for cid, c in before["containers"].items()
+        if c.get("autoremove") and cid not in after["containers"]
+    ]
 
 
 def not_running(before: View, after: View) -> list[str]:

@@ -256,3 +256,24 @@ def test_finish_releases_the_old_data_root_once_every_layer_hashes_again(
     assert done["old"] == "removed"
     assert not old.exists()
     assert state.load(str(root)) == {}
+
+
+def test_finish_starts_only_what_is_still_there_and_names_what_docker_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, old = tmp_path / "docker", tmp_path / "docker.layerwise-old"
+    recorded = view.parse(
+        [], ["c1 plain w:1 running", "c2 job w:1 running", "c3 always w:1 running"], []
+    )
+    recorded["containers"]["c2"]["autoremove"] = "true"
+    state.save(str(root), {"phase": "verified", "view": recorded, "ran": ["c1", "c2", "c3"]})
+    now = view.parse([], ["c1 plain w:1 exited", "c3 always w:1 running"], [])
+    monkeypatch.setattr(view, "read", lambda: now)
+    monkeypatch.setattr(layers, "reproduced", lambda images: {"proven": [], "not_proven": {}})
+    asked: list[list[str]] = []
+    monkeypatch.setattr(migration, "start_again", lambda ids: asked.append(ids) or [])
+    done = migration.finish({"data_root": str(root), "old_path": str(old), "keep_old": False})
+    assert asked == [["c1"]]
+    assert done["started"] == ["c1"]
+    assert done["removed_by_docker"] == ["job"]
+    assert done["downtime"] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from layerwise_migration import view
 
 IMAGES = ["sha256:1 layerwise/sample-web:latest", "sha256:2 <none>:<none>"]
@@ -57,3 +58,45 @@ def test_a_container_renamed_or_on_another_image_differs() -> None:
         "container c1 was web of layerwise/sample-web:latest, "
         "now other of layerwise/sample-web:latest"
     ]
+
+
+def test_a_container_run_with_rm_and_gone_is_dockers_doing_not_a_loss() -> None:
+    """Docker removes a --rm container when it stops it, and at its next start one that is not
+    running: gone after the move, it is reported, not a difference."""
+    before = a_view()
+    before["containers"]["c1"]["autoremove"] = "true"
+    after = a_view(containers=CONTAINERS[1:])
+    assert view.differences(before, after) == []
+    assert view.removed_by_docker(before, after) == ["web"]
+    assert view.differences(a_view(), after) == ["container web (c1) is gone"]
+    assert view.removed_by_docker(a_view(), after) == []
+
+
+def test_a_command_failing_for_some_arguments_still_gives_its_lines() -> None:
+    """docker inspect of containers one of which went away since they were listed."""
+    failing = ["sh", "-c", "echo found; echo 'No such container: x' >&2; exit 1"]
+    assert view._lines(failing, some=True) == ["found"]
+    with pytest.raises(view.EngineError, match="No such container"):
+        view._lines(failing)
+    with pytest.raises(view.EngineError, match="gone"):
+        view._lines(["sh", "-c", "echo gone >&2; exit 1"], some=True)
+
+
+def test_read_marks_the_containers_run_with_rm(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = {
+        "image": ["sha256:1 web:1"],
+        "ps": ["c1 web web:1 running", "c2 job web:1 running", "c3 old web:1 exited"],
+        "volume": [],
+        "container": ["c2 true", "c3 false"],  # c1 went away between the listing and this
+        "diff": ["A /x"],
+    }
+
+    def lines(argv: list[str], some: bool = False) -> list[str]:
+        key = argv[1] if argv[1] not in ("image",) or argv[2] == "ls" else "layers"
+        return {**answers, "layers": ["sha256:1 d1,"]}[key]
+
+    monkeypatch.setattr(view, "_lines", lines)
+    seen = view.read()
+    assert [c.get("autoremove") for c in seen["containers"].values()] == [None, "true", None]
+    assert seen["layers"] == {"sha256:1": ["d1"]}
+    assert seen["changes"] == {"c3": ["A /x"]}
