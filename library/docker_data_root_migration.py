@@ -423,7 +423,6 @@ def finish(p: dict[str, Any]) -> dict[str, Any]:
             f"before the move: {'; '.join(lost[:20])}. "
             f"The old data root is untouched at {p['old_path']}."
         )
-    found["layers_after"] = hashed
     old = release(p["old_path"], p["keep_old"])
     if p.get("containerd_old"):
         old += f"; containerd's old root was {release(p['containerd_old'], p['keep_old'])}"

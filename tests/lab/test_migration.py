@@ -546,14 +546,15 @@ def test_a_move_keeps_everything_and_a_second_run_changes_nothing(
     report = " ".join(out[out.index("Moved the data root") :][:3000].split())  # unfolded
     print(report[: report.find('"')])  # the figures, shown with pytest -rP
     assert RM not in host.sh("docker ps --all --format '{{.Names}}'")
-    words = ["the old data root was removed", "1 volumes", "Docker shows the same", "whiteouts"]
-    words.append("hard-linked")
-    words.append(
-        f"1 containers run with --rm were removed by Docker when it stopped, as at any restart ({RM})"
-    )
-    words.append(
-        f"{before['seen']['layers-hashed'].split('/')[0]} image layers hash to their diff IDs"
-    )
+    words = [
+        "the old data root was removed",
+        "1 volumes",
+        "Docker shows the same",
+        "whiteouts",
+        "hard-linked",
+        f"1 containers run with --rm were removed by Docker when it stopped, as at any restart ({RM})",
+        f"{before['seen']['layers-hashed'].split('/')[0]} image layers hash to their diff IDs",
+    ]
     if host.containerd:
         words += ["containerd snapshots", "containerd's old root was removed"]
     for word in words:
