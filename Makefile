@@ -17,17 +17,22 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help venv engine lab lab-down lab-test lab-check lint unit molecule test bench bench-layers bench-move bench-move-host clean compliance
+.PHONY: help venv engine images lab lab-down lab-test lab-check lint unit fuzz check molecule test bench bench-layers bench-move bench-move-host clean compliance
 
 help:
 	@echo "make lab [HOSTS=3] [LAB_SPEC='20.10 28/containerd'] [LAB_PREFIX=layerwise-lab]"
 	@echo "                     start lab Docker hosts (engine/store per host), configure their storage"
 	@echo "make lab-down        remove the lab hosts, their loop devices and volumes"
 	@echo "make lab-test        run the host suite (tests/infra) against the lab"
-	@echo "make test            lint, unit tests and the molecule scenarios"
-	@echo "make lint | unit | molecule | lab-check   one stage of make test"
-	@echo "make bench           facts module on 1,000+ layers, remote commands of the suite"
-	@echo "make bench-layers    reader + judge on 1,111 and 10,000 crafted layers (overlay2, containerd), one core"
+	@echo "make check           the fast inner loop: lint and unit tests (no Docker)"
+	@echo "make test            everything CI runs: lint, unit, fuzz, molecule and the lab suites,"
+	@echo "                     in lanes side by side; stage times and the slowest tests at the end"
+	@echo "make lint | unit | fuzz | images | molecule [SCENARIO=name] | lab-check [LAB_TESTS=...]"
+	@echo "                     one stage of make test"
+	@echo "make bench [BENCH_IMAGES=10] [BENCH_LAYERS=110]"
+	@echo "                     facts module on 1,000+ layers, remote commands of the suite"
+	@echo "make bench-layers [LAYERS='1111 10000']"
+	@echo "                     reader + judge on crafted layers (overlay2, containerd), one core"
 	@echo "make bench-move [MOVE_LAYERS=1111] [MOVE_GIB=3]"
 	@echo "                     the data root move's copy and proof against cp -a and rsync -aHAX (root)"
 	@echo "make bench-move-host [MOVE_IMAGES=10] [MOVE_IMAGE_LAYERS=110] [MOVE_GIB=3]"
@@ -67,26 +72,66 @@ lint: venv
 	@scripts/stage.sh yamllint yamllint --strict .
 	@scripts/stage.sh ansible-lint ansible-lint --profile production
 
+# Pure logic, no Docker, no Ansible run: the inner loop (make check is lint + unit).
 unit: venv
-	@scripts/stage.sh "unit tests" pytest tests/unit --junitxml=reports/junit-unit.xml
+	@scripts/stage.sh "unit tests" pytest tests/unit -n 2 --junitxml=reports/junit-unit.xml
 
+# Every role variable fuzzed through ansible-playbook on unreachable hosts (no Docker).
+fuzz: venv
+	@scripts/stage.sh "role variables fuzzed" pytest tests/roles_input --junitxml=reports/junit-fuzz.xml
+
+check: lint unit
+
+# The lab images (a Debian base from debootstrap, the lab host, the sample base) for
+# SUITES; made once and reused while their source is unchanged.
+SUITES ?= bookworm trixie
+images: venv engine
+	@scripts/stage.sh "lab images ($(SUITES))" ansible-playbook playbooks/lab_images.yml \
+		-e '{"lab_images_suites": [$(foreach s,$(SUITES),"$(s)",)]}'
+
+# One scenario (SCENARIO=default) or all of them.
+SCENARIO ?=
 molecule: venv engine
-	@scripts/stage.sh "molecule" molecule test --all
+	@scripts/stage.sh "molecule $(or $(SCENARIO),--all)" molecule test $(if $(SCENARIO),-s $(SCENARIO),--all)
 
-# The lab tooling on this machine (a host that never boots fails the wait, with its jobs) and
-# every command README prints, run as printed from a fresh shell: make lab first, lab-down last.
+# The lab tooling on this machine (a host that never boots fails the wait, with its jobs), the
+# data root move on real lab hosts, compliance on a broken lab, and every command README
+# prints, run as printed from a fresh shell. LAB_TESTS and LAB_K choose a part of it (a
+# lane of make test); its JUnit report is reports/junit-lab$(LAB_REPORT).xml.
+LAB_TESTS ?= tests/lab
+LAB_K ?=
+LAB_REPORT ?=
 lab-check: venv engine
-	@scripts/stage.sh "lab and README commands" pytest tests/lab -p no:cacheprovider \
-		--junitxml=reports/junit-lab.xml
+	@scripts/stage.sh "lab: $(LAB_TESTS)$(if $(LAB_K), -k '$(LAB_K)')" pytest $(LAB_TESTS) \
+		$(if $(LAB_K),-k '$(LAB_K)') -p no:cacheprovider --junitxml=reports/junit-lab$(LAB_REPORT).xml
 
 # Each molecule scenario's verify writes reports/junit-{infra,role}-<scenario>.xml.
 SCENARIOS := $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml))
-REPORTS := reports/junit-unit.xml reports/junit-lab.xml $(foreach s,$(SCENARIOS),reports/junit-infra-$(s).xml reports/junit-role-$(s).xml)
+LAB_LANES := move-overlay2 move-containerd rest
+REPORTS := reports/junit-unit.xml reports/junit-fuzz.xml \
+	$(foreach l,$(LAB_LANES),reports/junit-lab-$(l).xml) \
+	$(foreach s,$(SCENARIOS),reports/junit-infra-$(s).xml reports/junit-role-$(s).xml)
+MAKE_Q := $(MAKE) --no-print-directory
 
+# Everything CI runs. What the lanes share is made first (venv, engine, lab images); then
+# lanes that share nothing but the machine run side by side (scripts/lanes.py: each lane's
+# log in reports/lanes/); then the stage times, the slowest tests and the total.
 test:
-	@rm -f $(REPORTS)
-	@$(MAKE) --no-print-directory lint unit molecule lab-check
-	@scripts/junit_totals.py $(REPORTS)
+	@rm -rf $(REPORTS) reports/stages.tsv reports/lanes
+	@start=$$(date +%s); rc=0; \
+	$(MAKE_Q) venv engine images || rc=$$?; \
+	[ $$rc -ne 0 ] || scripts/lanes.py \
+		check '$(MAKE_Q) check fuzz' \
+		molecule-default '$(MAKE_Q) molecule SCENARIO=default' \
+		molecule-trixie '$(MAKE_Q) molecule SCENARIO=trixie' \
+		molecule-docker28 '$(MAKE_Q) molecule SCENARIO=docker28' \
+		lab-move-overlay2 '$(MAKE_Q) lab-check LAB_TESTS=tests/lab/test_migration.py LAB_K=overlay2 LAB_REPORT=-move-overlay2' \
+		lab-move-containerd '$(MAKE_Q) lab-check LAB_TESTS=tests/lab/test_migration.py LAB_K=containerd LAB_REPORT=-move-containerd' \
+		lab-rest '$(MAKE_Q) lab-check LAB_TESTS="tests/lab --ignore=tests/lab/test_migration.py" LAB_REPORT=-rest' \
+		|| rc=$$?; \
+	scripts/junit_totals.py --stages reports/stages.tsv --slowest 25 $(REPORTS) || rc=1; \
+	echo "make test: $$( [ $$rc -eq 0 ] && echo ok || echo FAILED ) in $$(( $$(date +%s) - start ))s"; \
+	exit $$rc
 
 # Fleet compliance: python -m layerwise compliance (playbooks/compliance.yml). make's own exit
 # status is 2 on any failure; the plain command exits 0 pass, 1 failed, 2 could not check.
@@ -94,15 +139,18 @@ compliance: venv
 	@$(BIN)/python -m layerwise compliance -i $(INVENTORY) --limit '$(LIMIT)' \
 		$(if $(POLICY),--policy $(POLICY)) $(if $(WAIVERS),--waivers $(WAIVERS))
 
+BENCH_IMAGES ?= 10
+BENCH_LAYERS ?= 110
 bench: lab bench-layers
-	@scripts/stage.sh "bench" scripts/bench.sh
+	@BENCH_IMAGES=$(BENCH_IMAGES) BENCH_LAYERS=$(BENCH_LAYERS) scripts/stage.sh "bench" scripts/bench.sh
 
-# The reader and the judge on 1,111 and 10,000 crafted layers, one core, no Docker needed:
-# on overlay2, then on the containerd image store.
+# The reader and the judge on LAYERS crafted layers (each count), one core, no Docker
+# needed: on overlay2, then on the containerd image store.
+LAYERS ?= 1111 10000
 bench-layers: venv
-	@scripts/stage.sh "bench: reader + judge on crafted layers" $(BIN)/python scripts/bench_layers.py 1111 10000
+	@scripts/stage.sh "bench: reader + judge on crafted layers" $(BIN)/python scripts/bench_layers.py $(LAYERS)
 	@scripts/stage.sh "bench: reader + judge on crafted layers, containerd store" \
-		$(BIN)/python scripts/bench_layers.py --store containerd 1111 10000
+		$(BIN)/python scripts/bench_layers.py --store containerd $(LAYERS)
 
 # A crafted data root (MOVE_LAYERS layers, MOVE_GIB GiB of volume data) copied onto a new
 # loop xfs: the move's copy and proof against the cp -a and rsync -aHAX floors. As root.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: the remote commands the host suite sends, with the lab's own layers and with
-# 1,000+ more, and the overlay2_facts module's run time and memory on 1,000+ layers.
+# BENCH_IMAGES x BENCH_LAYERS more (default 10 x 110), and the overlay2_facts module's run time
+# and memory on them.
 # Needs a lab (make lab); BENCH_HOST picks the host (default: the first lab host).
 set -euo pipefail
 host=${BENCH_HOST:-$(ansible lab --list-hosts | sed -n '2{s/^ *//;p}')}
@@ -20,7 +21,7 @@ layers() {  # layer dirs in the driver home (l/ is not one), or the containerd s
 echo "==> bench host $host: the suite on the lab's layers"
 before=$(layers)
 suite lab
-echo "==> loading 1,000+ layers and timing the module"
+echo "==> loading ${BENCH_IMAGES:-10} x ${BENCH_LAYERS:-110} more layers and timing the module"
 ansible-playbook playbooks/bench.yml -e bench_host="$host"
 loaded=$(layers)
 echo "==> the suite again, on $loaded layer dirs"

@@ -283,7 +283,7 @@ DAEMON_JSON_FAULTS = [
     pytest.param(
         make_not_json,
         "/etc/docker/daemon.json is not a valid JSON object",
-        "Fix or remove it",
+        "Fix it (python3 -m json.tool /etc/docker/daemon.json shows where it breaks)",
         id="not-json",
     ),
     pytest.param(

@@ -22,13 +22,13 @@ import json
 import os
 import subprocess
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from .conftest import ROOT
-
+ROOT = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = ROOT / ".venv/bin/ansible-playbook"
 ROLES = ("docker_engine", "docker_storage", "sample_images", "lab_hosts")
 

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Run the lanes of `make test` side by side: lanes.py NAME COMMAND [NAME COMMAND ...]
+
+Each lane is a shell command (usually `make` targets, each timed by scripts/stage.sh) that
+shares nothing with the others but the machine: its own lab hosts, its own reports. A lane's
+whole output goes to reports/lanes/NAME.log; the terminal gets each stage line (`==> `) as
+it happens, prefixed with the lane, a line every few minutes naming the lanes still running,
+and, for a lane that failed, the end of its log. Exits 1 if any lane failed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+LOGS = Path("reports/lanes")
+HEARTBEAT_S = 300
+FAILED_TAIL = 200  # lines of a failed lane's log shown on the terminal
+PRINT = threading.Lock()
+
+
+def say(text: str) -> None:
+    with PRINT:
+        print(text, flush=True)
+
+
+def run(name: str, command: str, results: dict[str, tuple[int, float]]) -> None:
+    log = LOGS / f"{name}.log"
+    began = time.monotonic()
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            ["bash", "-c", command],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            out.write(line)
+            out.flush()
+            if line.startswith("==> "):
+                say(f"[{name}] {line.rstrip()}")
+        rc = proc.wait()
+    results[name] = (rc, time.monotonic() - began)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or len(argv) % 2:
+        print(__doc__.splitlines()[0], file=sys.stderr)
+        return 2
+    lanes = dict(zip(argv[0::2], argv[1::2]))
+    LOGS.mkdir(parents=True, exist_ok=True)
+    results: dict[str, tuple[int, float]] = {}
+    threads = [
+        threading.Thread(target=run, args=(name, command, results), name=name)
+        for name, command in lanes.items()
+    ]
+    began = time.monotonic()
+    say(f"==> {len(lanes)} lanes side by side: {', '.join(lanes)} (logs in {LOGS}/)")
+    for thread in threads:
+        thread.start()
+    last = began
+    while any(t.is_alive() for t in threads):
+        time.sleep(1)
+        if time.monotonic() - last >= HEARTBEAT_S:
+            last = time.monotonic()
+            running = [t.name for t in threads if t.is_alive()]
+            say(f"==> {last - began:.0f} s: still running: {', '.join(running)}")
+    failed = [name for name in lanes if results.get(name, (1, 0))[0] != 0]
+    for name in failed:
+        lines = (LOGS / f"{name}.log").read_text(errors="replace").splitlines()
+        say(f"\n==> lane {name} FAILED; the last {FAILED_TAIL} lines of {LOGS}/{name}.log:")
+        say("\n".join(lines[-FAILED_TAIL:]))
+    for name in lanes:
+        rc, seconds = results.get(name, (1, 0.0))
+        say(f"==> lane {name}: {'ok' if rc == 0 else 'FAILED'} in {seconds:.0f}s")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
