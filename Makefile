@@ -117,8 +117,8 @@ MAKE_Q := $(MAKE) --no-print-directory
 # lanes that share nothing but the machine run side by side (scripts/lanes.py: each lane's
 # log in reports/lanes/); then the stage times, the slowest tests and the total.
 test:
-	@rm -rf $(REPORTS) reports/stages.tsv reports/lanes
-	@start=$$(date +%s); rc=0; \
+	@rm -rf $(REPORTS) reports/stages.tsv reports/lanes && mkdir -p reports
+	@export LAYERWISE_STAGES=$(CURDIR)/reports/stages.tsv; start=$$(date +%s); rc=0; \
 	$(MAKE_Q) venv engine images || rc=$$?; \
 	[ $$rc -ne 0 ] || scripts/lanes.py \
 		check '$(MAKE_Q) check fuzz' \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run one stage of `make test` and say how long it took: stage.sh NAME COMMAND...
-# Each stage's result is also appended to $LAYERWISE_STAGES (default reports/stages.tsv),
-# which `make test` prints as its closing table (scripts/junit_totals.py --stages).
+# Under `make test` each stage's result is also appended to $LAYERWISE_STAGES, which it
+# prints as its closing table (scripts/junit_totals.py --stages).
 set -uo pipefail
 name=$1
 shift
@@ -12,6 +12,7 @@ rc=$?
 seconds=$(( $(date +%s) - start ))
 status=$([ $rc -eq 0 ] && echo ok || echo FAILED)
 printf '==> %s: %s in %ss\n' "$name" "$status" "$seconds"
-stages=${LAYERWISE_STAGES:-reports/stages.tsv}
-mkdir -p "$(dirname "$stages")" && printf '%s\t%s\t%s\n' "$name" "$status" "$seconds" >>"$stages"
+if [ -n "${LAYERWISE_STAGES:-}" ]; then
+    printf '%s\t%s\t%s\n' "$name" "$status" "$seconds" >>"$LAYERWISE_STAGES"
+fi
 exit $rc
