@@ -4,6 +4,7 @@ role's variable table is its argument_specs (and its defaults)."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,19 @@ def test_role_readme_documents_every_variable_once(role: Path) -> None:
     assert len(documented) == len(set(documented)), "a variable is in the README table twice"
     assert set(documented) == options, "README table and meta/argument_specs.yml differ"
     assert defaults <= options, "defaults/main.yml has a variable argument_specs lacks"
+
+
+def test_make_help_names_every_target_readme_lists() -> None:
+    """README's table of make targets and `make help` tell the same targets."""
+    readme = (ROOT / "README.md").read_text()
+    targets = set(re.findall(r"^\| `make ([a-z-]+)", readme, flags=re.M))
+    assert {"test", "check", "unit", "fuzz", "lab"} <= targets, targets
+    helped = subprocess.run(
+        ["make", "--no-print-directory", "-s", "help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    named = set(re.findall(r"make ([a-z-]+)", helped)) | set(re.findall(r"\| ([a-z-]+)", helped))
+    assert targets <= named, f"README lists, make help does not: {sorted(targets - named)}"
