@@ -82,12 +82,12 @@ fuzz: venv
 
 check: lint unit
 
-# The lab images (a Debian base from debootstrap, the lab host, the sample base) for
-# SUITES; made once and reused while their source is unchanged.
+# The lab images (a Debian base from debootstrap, the lab host, the sample base) for each of
+# SUITES, side by side; made once and reused while made from today's sources.
 SUITES ?= bookworm trixie
 images: venv engine
-	@scripts/stage.sh "lab images ($(SUITES))" ansible-playbook playbooks/lab_images.yml \
-		-e '{"lab_images_suites": [$(foreach s,$(SUITES),"$(s)",)]}'
+	@scripts/stage.sh "lab images ($(SUITES))" scripts/lanes.py $(foreach s,$(SUITES),images-$(s) \
+		'ansible-playbook playbooks/lab_images.yml -e "{\"lab_images_suites\": [\"$(s)\"]}"')
 
 # One scenario (SCENARIO=default) or all of them.
 SCENARIO ?=
