@@ -10,6 +10,7 @@ and, for a lane that failed, the end of its log. Exits 1 if any lane failed.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -28,22 +29,23 @@ def say(text: str) -> None:
 
 
 def run(name: str, command: str, results: dict[str, tuple[int, float]]) -> None:
+    """Run one lane: its output into its log as it comes (pytest's dots too), its stage
+    lines onto the terminal."""
     log = LOGS / f"{name}.log"
     began = time.monotonic()
-    with log.open("w") as out:
+    with log.open("wb") as out:
         proc = subprocess.Popen(
-            ["bash", "-c", command],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
+            ["bash", "-c", command], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
         assert proc.stdout is not None
-        for line in proc.stdout:
-            out.write(line)
+        pending = b""
+        while chunk := os.read(proc.stdout.fileno(), 65536):
+            out.write(chunk)
             out.flush()
-            if line.startswith("==> "):
-                say(f"[{name}] {line.rstrip()}")
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                if line.startswith(b"==> "):
+                    say(f"[{name}] {line.decode(errors='replace').rstrip()}")
         rc = proc.wait()
     results[name] = (rc, time.monotonic() - began)
 

@@ -3,11 +3,12 @@ tests over every JUnit report, the total; and its exit status."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from .conftest import load
+from .conftest import ROOT, load
 
 totals = load("scripts/junit_totals.py")
 
@@ -65,3 +66,28 @@ def test_a_failed_stage_fails_the_run_even_when_every_report_passed(
 
 def test_a_missing_report_fails(tmp_path: Path) -> None:
     assert totals.main([str(tmp_path / "junit-lab-rest.xml")]) == 1
+
+
+def test_lanes_run_side_by_side_and_a_failed_one_is_shown_and_fails_the_run(
+    tmp_path: Path,
+) -> None:
+    """scripts/lanes.py: each lane's whole output in its log, its stage lines and a failed
+    lane's tail on the terminal, exit 1. Side by side: each lane waits for a file the other
+    one writes, which one after the other would never see."""
+    meet = "touch {mine}; for i in $(seq 300); do [ -e {theirs} ] && break; sleep 0.1; done; "
+    done = subprocess.run(
+        [
+            str(ROOT / "scripts/lanes.py"),
+            "good", meet.format(mine="a", theirs="b")
+            + "[ -e b ] && printf '==> good stage\\n' && printf 'dots...'",
+            "bad", meet.format(mine="b", theirs="a") + "[ -e a ] && echo 'the reason'; exit 3",
+        ],
+        cwd=tmp_path, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout
+    assert "[good] ==> good stage" in done.stdout
+    assert "==> lane bad FAILED; the last 200 lines of reports/lanes/bad.log:\nthe reason" in (
+        done.stdout
+    )
+    assert "==> lane good: ok in " in done.stdout
+    assert (tmp_path / "reports/lanes/good.log").read_text() == "==> good stage\ndots..."
