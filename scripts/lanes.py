@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
-"""Run the lanes of `make test` side by side: lanes.py NAME COMMAND [NAME COMMAND ...]
+"""Run the lanes of `make test` side by side: lanes.py [--jobs N] NAME COMMAND [NAME COMMAND ...]
 
 Each lane is a shell command (usually `make` targets, each timed by scripts/stage.sh) that
-shares nothing with the others but the machine: its own lab hosts, its own reports. A lane's
-whole output goes to reports/lanes/NAME.log; the terminal gets each stage line (`==> `) as
-it happens, prefixed with the lane, a line every few minutes naming the lanes still running,
-and, for a lane that failed, the end of its log. Exits 1 if any lane failed.
+shares nothing with the others but the machine: its own lab hosts, its own reports. At most
+N lanes run at once (default 2), started in the order given: longest first keeps the end
+short. More lanes than cores does not help a CPU-bound suite: they slow each other down and
+poll more while they wait. A lane's whole output goes to reports/lanes/NAME.log; the terminal
+gets each stage line (`==> `) as it happens, prefixed with the lane, a line every few minutes
+naming the lanes still running, and, for a lane that failed, the end of its log. Exits 1 if
+any lane failed.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -51,18 +55,31 @@ def run(name: str, command: str, results: dict[str, tuple[int, float]]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    jobs = 2
+    if argv[:1] == ["--jobs"] and len(argv) > 1 and argv[1].isdigit() and int(argv[1]) > 0:
+        jobs, argv = int(argv[1]), argv[2:]
     if not argv or len(argv) % 2:
         print(__doc__.splitlines()[0], file=sys.stderr)
         return 2
     lanes = dict(zip(argv[0::2], argv[1::2]))
     LOGS.mkdir(parents=True, exist_ok=True)
     results: dict[str, tuple[int, float]] = {}
-    threads = [
-        threading.Thread(target=run, args=(name, command, results), name=name)
-        for name, command in lanes.items()
-    ]
+    waiting = queue.Queue[str]()
+    for name in lanes:
+        waiting.put(name)
+
+    def worker() -> None:
+        while True:
+            try:
+                name = waiting.get_nowait()
+            except queue.Empty:
+                return
+            say(f"==> lane {name}: started")
+            run(name, lanes[name], results)
+
+    threads = [threading.Thread(target=worker) for _ in range(min(jobs, len(lanes)))]
     began = time.monotonic()
-    say(f"==> {len(lanes)} lanes side by side: {', '.join(lanes)} (logs in {LOGS}/)")
+    say(f"==> {len(lanes)} lanes, {jobs} at a time: {', '.join(lanes)} (logs in {LOGS}/)")
     for thread in threads:
         thread.start()
     last = began
@@ -70,8 +87,8 @@ def main(argv: list[str]) -> int:
         time.sleep(1)
         if time.monotonic() - last >= HEARTBEAT_S:
             last = time.monotonic()
-            running = [t.name for t in threads if t.is_alive()]
-            say(f"==> {last - began:.0f} s: still running: {', '.join(running)}")
+            done = ", ".join(results) or "none"
+            say(f"==> {last - began:.0f} s: lanes done: {done}")
     failed = [name for name in lanes if results.get(name, (1, 0))[0] != 0]
     for name in failed:
         lines = (LOGS / f"{name}.log").read_text(errors="replace").splitlines()
