@@ -25,10 +25,17 @@ def docker(*argv: str) -> str:
     return done.stdout.strip()
 
 
+def label(image: str) -> str:
+    return docker(
+        "image", "inspect", "--format", '{{index .Config.Labels "io.layerwise.source"}}', image
+    )
+
+
 @pytest.fixture
 def stale_image(tmp_path: Path) -> Iterator[str]:
-    """The sample base's name on an image made by something else (the plain Debian base,
-    which has no sample-base source label); the command that makes the lab images with it."""
+    """The sample base's name on an image made from something else (the plain Debian base,
+    whose label is the digest of its own sources); the command that makes the lab images
+    with it."""
     docker("tag", "layerwise/debian:bookworm", STALE)
     extra = {
         "lab_images_suites": ["bookworm"],
@@ -43,16 +50,19 @@ def stale_image(tmp_path: Path) -> Iterator[str]:
 
 def test_a_stale_lab_image_is_made_again_saying_why_then_reused(stale_image: str) -> None:
     before = docker("image", "inspect", "--format", "{{.Id}}", STALE)
+    was = label(STALE)
+    assert len(was) == 64, "the Debian base carries no source label"
     rc, out = shell(stale_image, timeout=900)
+    said = " ".join(out.split())  # Ansible folds long messages
     assert rc == 0, out[-3000:]
-    assert f"{STALE} is stale: made from other sources (no source label, now " in out, out
-    assert "layerwise/labhost:bookworm is" not in out, "a fresh image was made again"
+    assert f"{STALE} is stale: made from other sources ({was[:12]}, now " in said, out[-3000:]
+    assert "layerwise/labhost:bookworm is" not in said, "a fresh image was made again"
     made = docker("image", "inspect", "--format", "{{.Id}}", STALE)
     assert made != before
-    label = docker(
-        "image", "inspect", "--format", '{{index .Config.Labels "io.layerwise.source"}}', STALE
-    )
-    assert len(label) == 64, label
+    now = label(STALE)
+    assert len(now) == 64, now
+    assert now != was
+    assert f"now {now[:12]})" in said
 
     rc, out = shell(stale_image, timeout=300)
     assert rc == 0, out[-3000:]
