@@ -10,6 +10,7 @@ is in module_utils/layerwise_migration (standard library only).
 from __future__ import annotations
 
 import fcntl
+import glob
 import os
 import shutil
 import subprocess
@@ -381,6 +382,32 @@ def start_again(ids: list[str], timeout: float = 60.0) -> list[str]:
         time.sleep(1)
 
 
+def removal_settled(data_root: str, ids: list[str], timeout: float = 60.0) -> list[str]:
+    """Wait until containers Docker has dropped from its list are gone from disk too.
+
+    Docker removes a --rm container at its start on the copy (moby daemon restore()) and lists
+    it as gone before its directory and its layer mount record are deleted: a read of the data
+    root in between sees a half-removed container (a layerdb mount without its mount-id).
+    Returns the ids still on disk when ``timeout`` runs out (the role's verify then judges
+    them)."""
+    patterns = (
+        "containers/{id}",
+        "*/containers/{id}",  # userns-remap: <uid>.<gid>/containers
+        "image/*/layerdb/mounts/{id}",
+        "*/image/*/layerdb/mounts/{id}",
+    )
+
+    def on_disk(cid: str) -> bool:
+        return any(glob.glob(os.path.join(data_root, p.format(id=cid))) for p in patterns)
+
+    deadline = time.monotonic() + timeout
+    while True:
+        left = [cid for cid in ids if on_disk(cid)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.5)
+
+
 def release(old_path: str, keep: bool) -> str:
     """Remove an old copy the move proved (unless ``keep``); what became of it."""
     if not os.path.lexists(old_path):
@@ -415,6 +442,14 @@ def finish(p: dict[str, Any]) -> dict[str, Any]:
         if c in now["containers"] and c not in now_running
     ]
     left = start_again(to_start)
+    removal_settled(
+        data_root,
+        [
+            cid
+            for cid, c in found["view"]["containers"].items()
+            if c.get("autoremove") and cid not in now["containers"]
+        ],
+    )
     hashed = layers.reproduced(view.diff_ids(now))
     lost = layers.lost(found.get("layers_before", {}).get("proven", []), hashed)
     if lost:

@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import sys
 import tarfile
 import time
@@ -277,3 +278,49 @@ def test_finish_starts_only_what_is_still_there_and_names_what_docker_removed(
     assert done["started"] == ["c1"]
     assert done["removed_by_docker"] == ["job"]
     assert done["downtime"] is None
+
+
+def test_finish_waits_until_what_docker_removed_is_gone_from_disk_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A --rm container Docker removed at its start on the copy is off its list before its
+    files are gone; finish waits for the files, so that nothing reads it half removed."""
+    root = tmp_path / "docker"
+    parts = [root / "containers/c2", root / "image/overlay2/layerdb/mounts/c2"]
+    for part in parts:
+        part.mkdir(parents=True)
+    (parts[1] / "init-id").write_text("x-init")  # its mount-id already gone
+
+    waits: list[float] = []
+
+    def docker_removes_while_it_waits(seconds: float) -> None:
+        waits.append(seconds)
+        for part in parts:
+            shutil.rmtree(part, ignore_errors=True)
+
+    monkeypatch.setattr(migration.time, "sleep", docker_removes_while_it_waits)
+    assert migration.removal_settled(str(root), ["c2", "c1"], timeout=30) == []
+    assert len(waits) == 1, "it did not wait for the files"
+    assert not any(part.exists() for part in parts)
+
+
+def test_a_removal_that_never_ends_is_left_to_the_verify_step(tmp_path: Path) -> None:
+    (tmp_path / "image/overlay2/layerdb/mounts/c2").mkdir(parents=True)
+    (tmp_path / "100000.100000/containers/c3").mkdir(parents=True)
+    found = migration.removal_settled(str(tmp_path), ["c2", "c3", "c4"], timeout=0.2)
+    assert found == ["c2", "c3"]
+
+
+def test_finish_waits_for_exactly_the_containers_docker_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, old = tmp_path / "docker", tmp_path / "docker.layerwise-old"
+    recorded = view.parse([], ["c1 plain w:1 running", "c2 job w:1 running"], [])
+    recorded["containers"]["c2"]["autoremove"] = "true"
+    state.save(str(root), {"phase": "verified", "view": recorded, "ran": ["c1", "c2"]})
+    monkeypatch.setattr(view, "read", lambda: view.parse([], ["c1 plain w:1 running"], []))
+    monkeypatch.setattr(layers, "reproduced", lambda images: {"proven": [], "not_proven": {}})
+    waited: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(migration, "removal_settled", lambda r, ids: waited.append((r, ids)) or [])
+    migration.finish({"data_root": str(root), "old_path": str(old), "keep_old": False})
+    assert waited == [(str(root), ["c2"])]
