@@ -109,6 +109,40 @@ def test_bad_input_fails_before_any_change(
     assert message in out
 
 
+# Refusals of the host's state (filter_plugins/docker_storage_guard.py, each message proven
+# exactly in tests/unit/test_guard.py): here, that the message reaches the user and nothing
+# changed, one per kind of state the role reads.
+UNSAFE_STATE = [
+    pytest.param(
+        {"docker_storage_loop_file": "/var/lib/layerwise"},
+        "docker_storage_loop_file '/var/lib/layerwise' exists but is not a regular file",
+        id="loop-file-a-directory",
+    ),
+    pytest.param(
+        {"docker_storage_loop_file": "/var/lib/layerwise/layerwise-other.img"},
+        "/var/lib/docker is already mounted from /var/lib/layerwise/docker-data.img, not from "
+        "/var/lib/layerwise/layerwise-other.img",
+        id="data-root-mounted-from-elsewhere",
+    ),
+    pytest.param(
+        {"docker_storage_migrate_images": True, "docker_storage_image_store": "containerd"},
+        "only Docker 29.0 and later migrate overlay2 images into the containerd image store",
+        id="image-migration-before-docker-29",
+    ),
+]
+
+
+@pytest.mark.usefixtures("unchanged")
+@pytest.mark.parametrize(("extra", "message"), UNSAFE_STATE)
+def test_unsafe_host_state_is_refused_before_any_change(
+    host: Any, run_role: RunRole, extra: dict[str, Any], message: str
+) -> None:
+    rc, out = run_role(**extra)
+    assert rc != 0
+    assert message in out, out[-3000:]
+    assert not host.file("/var/lib/layerwise/layerwise-other.img").exists
+
+
 @pytest.mark.usefixtures("unchanged")
 def test_device_with_a_filesystem_is_not_formatted(
     host: Any, run_role: RunRole, signed_device: str
