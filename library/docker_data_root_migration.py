@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 try:
@@ -366,6 +367,19 @@ def verify(p: dict[str, Any]) -> dict[str, Any]:
     return {"state": set_phase(p["staging"], "verified", verify=figures), "verify": figures}
 
 
+def wait_until_none_left(
+    left_now: Callable[[], list[str]], timeout: float, interval: float
+) -> list[str]:
+    """Poll ``left_now()`` (what is still to happen) until it is empty or ``timeout`` runs
+    out; what was left at the last look."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = left_now()
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(interval)
+
+
 def start_again(ids: list[str], timeout: float = 60.0) -> list[str]:
     """Start ``ids``; the ones not running when ``timeout`` runs out."""
     if not ids:
@@ -373,13 +387,12 @@ def start_again(ids: list[str], timeout: float = 60.0) -> list[str]:
     subprocess.run(
         ["docker", "start", *ids], capture_output=True, text=True, check=False, timeout=300
     )
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def not_running() -> list[str]:
         now = view.containers()
-        left = [cid for cid in ids if now.get(cid, {}).get("state") != "running"]
-        if not left or time.monotonic() > deadline:
-            return left
-        time.sleep(1)
+        return [cid for cid in ids if now.get(cid, {}).get("state") != "running"]
+
+    return wait_until_none_left(not_running, timeout, 1)
 
 
 def removal_settled(data_root: str, ids: list[str], timeout: float = 60.0) -> list[str]:
@@ -400,12 +413,7 @@ def removal_settled(data_root: str, ids: list[str], timeout: float = 60.0) -> li
     def on_disk(cid: str) -> bool:
         return any(glob.glob(os.path.join(data_root, p.format(id=cid))) for p in patterns)
 
-    deadline = time.monotonic() + timeout
-    while True:
-        left = [cid for cid in ids if on_disk(cid)]
-        if not left or time.monotonic() > deadline:
-            return left
-        time.sleep(0.5)
+    return wait_until_none_left(lambda: [cid for cid in ids if on_disk(cid)], timeout, 0.5)
 
 
 def release(old_path: str, keep: bool) -> str:

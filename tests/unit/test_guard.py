@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from .conftest import load
+from .snapshots import healthy
 
 guard = load("roles/docker_storage/filter_plugins/docker_storage_guard.py")
 HOST = "web-1"
@@ -31,13 +32,7 @@ def probe() -> dict[str, Any]:
             "error": "",
         },
         "summary": {"image_store": "graphdriver"},
-        "daemon_json": {
-            "exists": True,
-            "path": "/etc/docker/daemon.json",
-            "content": {"storage-driver": "overlay2", "data-root": "/var/lib/docker"},
-            "error": "",
-            "file": {"type": "file", "mode": 0o644, "uid": 0, "gid": 0},
-        },
+        "daemon_json": healthy()["daemon_json"],
         "unit": {"found": True, "flag_conflicts": []},
         "backing_fs": {
             "mounted": True,
@@ -128,9 +123,9 @@ def test_engine_versions_compare_as_numbers(version: str, floor: str, at_least: 
     assert guard.version_at_least(version, floor) is at_least
 
 
-def snap_with(path: str, value: Any) -> dict[str, Any]:
-    """probe() with one key (dotted path) set."""
-    snap = probe()
+def snap_with(path: str, value: Any, snap: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A copy of ``snap`` (probe() by default) with one key (dotted path) set."""
+    snap = copy.deepcopy(snap) if snap is not None else probe()
     *parents, last = path.split(".")
     node = snap
     for key in parents:
@@ -495,18 +490,8 @@ def test_each_refusal_names_the_variable_and_the_fix(
 ) -> None:
     snap = probe()
     for path, value in change.items():
-        snap = snap_with_on(snap, path, value)
+        snap = snap_with(path, value, snap)
     assert refused(snap, on_disk, **given) == [message]
-
-
-def snap_with_on(snap: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    snap = copy.deepcopy(snap)
-    *parents, last = path.split(".")
-    node = snap
-    for key in parents:
-        node = node[key]
-    node[last] = value
-    return snap
 
 
 def test_every_refusal_is_proven_by_a_case() -> None:
@@ -515,11 +500,9 @@ def test_every_refusal_is_proven_by_a_case() -> None:
     for _, change, given, on_disk, _ in CASES:
         snap = probe()
         for path, value in change.items():
-            snap = snap_with_on(snap, path, value)
+            snap = snap_with(path, value, snap)
         h = guard.Host(snap, HOST, on_disk)
-        wanted = {
-            k: guard.truth(v) if k in guard.BOOLEANS else v for k, v in variables(**given).items()
-        }
+        wanted = guard.wanted_of(variables(**given))
         proven |= {check.__name__ for check in guard.CHECKS if check(h, wanted)}
     assert proven == {check.__name__ for check in guard.CHECKS}
 

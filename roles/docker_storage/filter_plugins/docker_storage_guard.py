@@ -500,6 +500,17 @@ def truth(value: Any) -> bool:
     return bool(value)
 
 
+def wanted_of(variables: dict[str, Any]) -> dict[str, Any]:
+    """The variables the refusals read, booleans as Ansible reads them; a missing one is a
+    bug of the caller, not a pass."""
+    missing = [name for name in VARIABLES if name not in variables]
+    if missing:
+        raise KeyError(f"docker_storage_refusals needs {', '.join(missing)}")
+    return {
+        name: truth(variables[name]) if name in BOOLEANS else variables[name] for name in VARIABLES
+    }
+
+
 def refusals(
     before: dict[str, Any],
     variables: dict[str, Any],
@@ -513,12 +524,7 @@ def refusals(
     while Docker does not answer; ``containerd_mounted`` and ``containerd_entries`` of
     containerd's root). A missing variable is a bug of the caller, not a pass.
     """
-    missing = [name for name in VARIABLES if name not in variables]
-    if missing:
-        raise KeyError(f"docker_storage_refusals needs {', '.join(missing)}")
-    wanted = {
-        name: truth(variables[name]) if name in BOOLEANS else variables[name] for name in VARIABLES
-    }
+    wanted = wanted_of(variables)
     h = Host(before, host, on_disk or {})
     found: list[str] = []
     for check in CHECKS:
