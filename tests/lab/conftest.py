@@ -35,8 +35,9 @@ def shell(command: str, timeout: float) -> tuple[int, str]:
 
 
 def lab_host(name: str, state: str, suite: str = "bookworm") -> None:
-    """A lab host of its own for a test (tests/lab/boot_host.yml), present or absent, on
-    Debian ``suite``."""
+    """A lab host of its own for a test (tests/lab/boot_host.yml) on Debian ``suite``:
+    ``present``, ``absent``, or ``fresh`` (present, with what an earlier run killed midway
+    left of it, container and data volume, removed first)."""
     extra = json.dumps({"names": [name], "state": state, "suite": suite})
     rc, out = shell(f".venv/bin/ansible-playbook tests/lab/boot_host.yml -e '{extra}'", timeout=900)
     assert rc == 0, out

@@ -35,7 +35,7 @@ WantedBy=multi-user.target
 @pytest.fixture(scope="module")
 def hanging_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A booted lab host with a unit that will hang its next boot; its inventory file."""
-    lab_host(HOST, "present")
+    lab_host(HOST, "fresh")
     try:
         rc, out = shell(
             f"docker exec -i {HOST} sh -c 'cat > /etc/systemd/system/{UNIT} && "

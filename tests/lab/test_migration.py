@@ -247,7 +247,7 @@ class Host:
 def install_old(install: Install, inventory: Path) -> Host:
     """Boot the lab host of ``install`` and install it the old way, with its content
     (scripts/bench_move_host.py makes its bench host this way too)."""
-    lab_host(install.name, "present", install.suite)
+    lab_host(install.name, "fresh", install.suite)
     inventory.write_text(inventory_text(install))
     found = Host(install, inventory)
     found.sh(f"mkdir -p /etc/docker && echo '{install.daemon_json}' > /etc/docker/daemon.json")
