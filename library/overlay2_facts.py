@@ -51,7 +51,9 @@ options:
     type: str
     default: ""
   daemon_json:
-    description: Path of daemon.json.
+    description: The file dockerd reads when neither the running dockerd nor docker.service
+      gives it a --config-file - dockerd's own default. Set it only for a dockerd built with
+      another default; a file dockerd is not told to read is never reported as its config.
     type: str
     default: /etc/docker/daemon.json
   docker_host:
@@ -106,7 +108,8 @@ docker:
   type: dict
   returned: always
 daemon_json:
-  description: The config file dockerd reads (its --config-file, else the option) - path, exists,
+  description: The config file dockerd reads (its --config-file, else the option) - path, what
+    tells dockerd to read it (told_by), exists,
     content or the parse error, the path itself as lstat sees it (type, owner, mode; a symbolic
     link's target), the role's backups.
   type: dict

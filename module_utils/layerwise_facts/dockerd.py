@@ -282,6 +282,19 @@ def running_config_file(dockerd: dict[str, Any]) -> str:
     return config_file_flag(shlex.join(dockerd.get("argv", [])))
 
 
+def config_file_read(
+    running: dict[str, Any], unit: dict[str, Any], default: str
+) -> tuple[str, str]:
+    """The file dockerd really reads and what tells it so: the running dockerd's
+    --config-file, else the one docker.service gives it, else dockerd's ``default``
+    (/etc/docker/daemon.json; a file merely wished for is not read)."""
+    if flag := running_config_file(running):
+        return flag, "the running dockerd's --config-file"
+    if flag := unit.get("config_file", ""):
+        return flag, "docker.service's --config-file"
+    return default, "dockerd's default: no --config-file is given"
+
+
 def read_daemon_json(path: str) -> dict[str, Any]:
     """daemon.json parsed, or the reason it cannot be.
 

@@ -38,11 +38,8 @@ def read_snapshot(params: dict[str, Any]) -> dict[str, Any]:
     docker = engine.read_docker(api)
     unit = dockerd.read_unit()
     running = dockerd.running_dockerd()
-    # the file dockerd really reads: its --config-file, else the path asked for
-    config_path = (
-        dockerd.running_config_file(running) or unit.get("config_file") or params["daemon_json"]
-    )
-    daemon_json = dockerd.read_daemon_json(config_path)
+    config_path, told_by = dockerd.config_file_read(running, unit, params["daemon_json"])
+    daemon_json = {**dockerd.read_daemon_json(config_path), "told_by": told_by}
     since = unit["started_at"] = running.get("started_at")
     at_start = dockerd.config_at_start(since)
     unit["config_at_start"] = at_start is not None

@@ -129,6 +129,12 @@ UNSAFE_STATE = [
         "only Docker 29.0 and later migrate overlay2 images into the containerd image store",
         id="image-migration-before-docker-29",
     ),
+    pytest.param(
+        {"docker_storage_daemon_json": "/etc/docker/storage.json"},
+        "reads /etc/docker/daemon.json (dockerd's default: no --config-file is given), not "
+        "/etc/docker/storage.json",
+        id="daemon-json-dockerd-does-not-read",
+    ),
 ]
 
 
@@ -140,7 +146,8 @@ def test_unsafe_host_state_is_refused_before_any_change(
     rc, out = run_role(**extra)
     assert rc != 0
     assert message in out, out[-3000:]
-    assert not host.file("/var/lib/layerwise/layerwise-other.img").exists
+    for made in ("/var/lib/layerwise/layerwise-other.img", "/etc/docker/storage.json"):
+        assert not host.file(made).exists, made
 
 
 @pytest.mark.usefixtures("unchanged")

@@ -60,6 +60,7 @@ def healthy() -> dict[str, Any]:
         "daemon_json": {
             "exists": True,
             "path": "/etc/docker/daemon.json",
+            "told_by": "dockerd's default: no --config-file is given",
             "content": {"storage-driver": "overlay2", "data-root": "/var/lib/docker"},
             "error": "",
             "file": {"type": "file", "mode": 0o644, "uid": 0, "gid": 0},

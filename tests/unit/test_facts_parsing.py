@@ -366,6 +366,28 @@ def test_the_running_dockerds_config_file_comes_from_its_argv() -> None:
     assert dockerd.running_config_file({}) == ""
 
 
+RUNNING = {"argv": ["/usr/bin/dockerd", "--config-file=/srv/running.json"]}
+UNIT = {"config_file": "/srv/unit.json"}
+
+
+@pytest.mark.parametrize(
+    ("running", "unit", "read"),
+    [
+        (RUNNING, UNIT, ("/srv/running.json", "the running dockerd's --config-file")),
+        ({}, UNIT, ("/srv/unit.json", "docker.service's --config-file")),
+        (
+            {"argv": ["/usr/bin/dockerd"]},
+            {"config_file": ""},
+            ("/etc/docker/daemon.json", "dockerd's default: no --config-file is given"),
+        ),
+    ],
+)
+def test_the_file_dockerd_reads_is_never_the_one_merely_asked_for(
+    running: dict[str, Any], unit: dict[str, Any], read: tuple[str, str]
+) -> None:
+    assert dockerd.config_file_read(running, unit, "/etc/docker/daemon.json") == read
+
+
 def test_standalone_params_take_the_defaults_and_what_is_given() -> None:
     params = options.standalone_params(["x", "--params", '{"layers": false, "files": ["/a"]}'])
     assert params["layers"] is False

@@ -223,12 +223,24 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], str]] = [
     ),
     (
         "another daemon.json read",
-        {"daemon_json.path": "/srv/docker/daemon.json"},
+        {
+            "daemon_json.path": "/srv/docker/daemon.json",
+            "daemon_json.told_by": "the running dockerd's --config-file",
+        },
         {},
         {},
-        "dockerd on web-1 reads /srv/docker/daemon.json (its --config-file), not "
-        "/etc/docker/daemon.json: set docker_storage_daemon_json to /srv/docker/daemon.json, "
-        "or the storage keys would land in a file dockerd ignores.",
+        "dockerd on web-1 reads /srv/docker/daemon.json (the running dockerd's --config-file), "
+        "not /etc/docker/daemon.json: set docker_storage_daemon_json to "
+        "/srv/docker/daemon.json, or the storage keys would land in a file dockerd ignores.",
+    ),
+    (
+        "a daemon.json dockerd is not told to read",
+        {},
+        {"docker_storage_daemon_json": "/etc/docker/storage.json"},
+        {},
+        "dockerd on web-1 reads /etc/docker/daemon.json (dockerd's default: no --config-file "
+        "is given), not /etc/docker/storage.json: set docker_storage_daemon_json to "
+        "/etc/docker/daemon.json, or the storage keys would land in a file dockerd ignores.",
     ),
     (
         "daemon.json a link",

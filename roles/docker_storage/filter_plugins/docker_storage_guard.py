@@ -139,9 +139,9 @@ def daemon_json_is_the_one_read(h: Host, v: dict[str, Any]) -> str | None:
     if path == wanted:
         return None
     return (
-        f"dockerd on {h.name} reads {path} (its --config-file), not {wanted}: set "
-        f"docker_storage_daemon_json to {path}, or the storage keys would land in a file "
-        "dockerd ignores."
+        f"dockerd on {h.name} reads {path} ({h.daemon_json.get('told_by', 'its --config-file')}"
+        f"), not {wanted}: set docker_storage_daemon_json to {path}, or the storage keys would "
+        "land in a file dockerd ignores."
     )
 
 
