@@ -40,10 +40,9 @@ description:
     engine's images (with their layers' diff IDs), containers (with their states, and for
     those that do not run the changes C(docker diff) lists) and volumes, and hashes every
     image layer as C(docker save) gives it out (module_utils/layerwise_migration/layers.py);
-    C(stopped) notes that Docker is down, and when; C(copy) copies the data root (cp --archive
-    --sparse=always: hard links, extended attributes including trusted.*, whiteouts, sparse
-    files, owners, modes, times) after
-    removing any earlier partial copy; C(verify) compares both trees entry by entry, file
+    C(stopped) notes that Docker is down, and when; C(copy) copies the data root (C(cp --archive
+    --sparse=always) - hard links, extended attributes including trusted.*, whiteouts, sparse
+    files, owners, modes, times) after removing any earlier partial copy; C(verify) compares both trees entry by entry, file
     contents by sha256; C(finish) compares the engine's view with the recorded one and hashes
     every layer again (each layer that gave its diff ID before must give it again), starts
     the containers that ran before and do not run now, removes the old data root unless
@@ -157,7 +156,7 @@ layers:
   type: dict
   returned: when step is finish
 removed_by_docker:
-  description: Names of containers run with --rm that are gone after the move (finish):
+  description: Names of containers run with --rm that are gone after the move (finish) -
     Docker removes such a container when it stops, as at any restart of Docker.
   type: list
   returned: when step is finish
@@ -492,21 +491,24 @@ STEPS = {
 }
 
 
+ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
+    "step": {"type": "str", "required": True, "choices": sorted(STEPS)},
+    "data_root": {"type": "path", "required": True},
+    "staging": {"type": "path", "required": True},
+    "old_path": {"type": "path", "required": True},
+    "containerd_root": {"type": "path", "default": ""},
+    "containerd_old": {"type": "path", "default": ""},
+    "containerd_address": {"type": "str", "default": ""},
+    "keep_old": {"type": "bool", "default": False},
+    "lock": {"type": "path", "default": "/run/layerwise-migration.lock"},
+}
+
+
 def main() -> None:
     from ansible.module_utils.basic import AnsibleModule
 
     module = AnsibleModule(
-        argument_spec={
-            "step": {"type": "str", "required": True, "choices": sorted(STEPS)},
-            "data_root": {"type": "path", "required": True},
-            "staging": {"type": "path", "required": True},
-            "old_path": {"type": "path", "required": True},
-            "containerd_root": {"type": "path", "default": ""},
-            "containerd_old": {"type": "path", "default": ""},
-            "containerd_address": {"type": "str", "default": ""},
-            "keep_old": {"type": "bool", "default": False},
-            "lock": {"type": "path", "default": "/run/layerwise-migration.lock"},
-        },
+        argument_spec=ARGUMENT_SPEC,
         supports_check_mode=False,
     )
     step = module.params["step"]

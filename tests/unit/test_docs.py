@@ -3,6 +3,7 @@ role's variable table is its argument_specs (and its defaults)."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -12,7 +13,7 @@ import yaml
 
 from layerwise import docs
 
-from .conftest import ROOT
+from .conftest import ROOT, load
 
 ROLES = sorted(p.parent.parent for p in ROOT.glob("roles/*/meta/argument_specs.yml"))
 
@@ -58,3 +59,30 @@ def test_make_help_names_every_target_readme_lists() -> None:
     ).stdout
     named = set(re.findall(r"make ([a-z-]+)", helped)) | set(re.findall(r"\| ([a-z-]+)", helped))
     assert targets <= named, f"README lists, make help does not: {sorted(targets - named)}"
+
+
+MODULES = sorted(ROOT.glob("library/*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[p.stem for p in MODULES])
+def test_a_modules_documentation_parses_and_is_its_argument_spec(path: Path) -> None:
+    """ansible-doc reads the module's DOCUMENTATION, and its options are what the module
+    takes: the same names, types, defaults, choices and required."""
+    proc = subprocess.run(
+        [str(ROOT / ".venv/bin/ansible-doc"), "-M", "library", "--json", path.stem],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    documented = json.loads(proc.stdout)[path.stem]["doc"]["options"]
+    spec = load(str(path.relative_to(ROOT))).ARGUMENT_SPEC
+    assert sorted(documented) == sorted(spec)
+    for name, want in spec.items():
+        doc = documented[name]
+        assert doc["type"] == want["type"], name
+        for key in ("default", "elements"):
+            assert doc.get(key) == want.get(key), f"{name}: {key}"
+        assert sorted(doc.get("choices") or []) == sorted(want.get("choices") or []), name
+        assert bool(doc.get("required")) == bool(want.get("required")), name
