@@ -42,8 +42,8 @@ description:
     image layer as C(docker save) gives it out (module_utils/layerwise_migration/layers.py);
     C(stopped) notes that Docker is down, and when; C(copy) copies the data root (C(cp --archive
     --sparse=always) - hard links, extended attributes including trusted.*, whiteouts, sparse
-    files, owners, modes, times) after removing any earlier partial copy; C(verify) compares both trees entry by entry, file
-    contents by sha256; C(finish) compares the engine's view with the recorded one and hashes
+    files, owners, modes, times) after removing any earlier partial copy; C(verify) compares
+    both trees entry by entry, file contents by sha256; C(finish) compares the engine's view with the recorded one and hashes
     every layer again (each layer that gave its diff ID before must give it again), starts
     the containers that ran before and do not run now, removes the old data root unless
     I(keep_old), and removes the state.
