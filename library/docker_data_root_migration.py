@@ -36,17 +36,17 @@ description:
     proven equal, then at I(data_root). Where the move stands is kept in
     C(.layerwise-migration/state.json) on the new filesystem, so a run killed at any step (or
     a reboot) is finished by the next run.
-  - C(inspect) reads where the move stands and the space it needs; C(record) saves the
-    engine's images (with their layers' diff IDs), containers (with their states, and for
-    those that do not run the changes C(docker diff) lists) and volumes, and hashes every
-    image layer as C(docker save) gives it out (module_utils/layerwise_migration/layers.py);
-    C(stopped) notes that Docker is down, and when; C(copy) copies the data root (C(cp --archive
-    --sparse=always) - hard links, extended attributes including trusted.*, whiteouts, sparse
-    files, owners, modes, times) after removing any earlier partial copy; C(verify) compares
-    both trees entry by entry, file contents by sha256; C(finish) compares the engine's view with the recorded one and hashes
-    every layer again (each layer that gave its diff ID before must give it again), starts
-    the containers that ran before and do not run now, removes the old data root unless
-    I(keep_old), and removes the state.
+  - C(inspect) reads where the move stands and the space it needs; C(record) saves the engine's
+    images (with their layers' diff IDs), containers (with their states, and for those that do
+    not run the changes C(docker diff) lists) and volumes, and hashes every image layer as
+    C(docker save) gives it out (module_utils/layerwise_migration/layers.py); C(stopped) notes
+    that Docker is down, and when; C(copy) copies the data root (C(cp --archive --sparse=always)
+    - hard links, extended attributes including trusted.*, whiteouts, sparse files, owners,
+    modes, times) after removing any earlier partial copy; C(verify) compares both trees entry
+    by entry, file contents by sha256; C(finish) compares the engine's view with the recorded
+    one and hashes every layer again (each layer that gave its diff ID before must give it
+    again), starts the containers that ran before and do not run now, removes the old data root
+    unless I(keep_old), and removes the state.
   - With the containerd image store the image and container layers are under containerd's
     root, not the data root. Given I(containerd_root), C(copy) also copies it to
     C(containerd/system) on the new filesystem (the role bind-mounts that back on containerd's
