@@ -121,6 +121,11 @@ def read_unit() -> dict[str, Any]:
     rc, unit_text, _ = (
         (1, "", "") if masked else run(["systemctl", "cat", "--no-pager", "docker.service"])
     )
+    if rc != 0 and shown.get("LoadState") == "loaded":
+        # systemctl cat fails when a drop-in systemd still lists was removed (no daemon-reload
+        # since): the unit is there all the same; its files are what is left on disk
+        paths = [shown.get("FragmentPath", ""), *shown.get("DropInPaths", "").split()]
+        rc, unit_text = 0, "\n".join(read_text(p) or "" for p in paths if p)
     if rc != 0:
         return {
             "found": masked,

@@ -105,7 +105,8 @@ def loop_backing_file(device: str) -> str:
 
 
 def fstab_entries(text: str, mount_point: str) -> list[dict[str, Any]]:
-    """The fstab lines that mount something on mount_point."""
+    """The fstab lines that mount something on mount_point (dump and passno "0" when the
+    line leaves them out, as mount reads it)."""
     found = []
     for line in text.splitlines():
         fields = line.split()
@@ -119,6 +120,8 @@ def fstab_entries(text: str, mount_point: str) -> list[dict[str, Any]]:
                     "source": _unescape(fields[0]),
                     "fstype": fields[2],
                     "options": fields[3].split(","),
+                    "dump": fields[4] if len(fields) > 4 else "0",
+                    "passno": fields[5] if len(fields) > 5 else "0",
                 }
             )
     return found

@@ -88,7 +88,15 @@ def healthy() -> dict[str, Any]:
             "device": "/dev/vdb",
             "fstype": "xfs",
             "xfs_ftype": 1,
-            "fstab": [{"source": "/dev/vdb", "fstype": "xfs", "options": ["defaults"]}],
+            "fstab": [
+                {
+                    "source": "/dev/vdb",
+                    "fstype": "xfs",
+                    "options": ["defaults"],
+                    "dump": "0",
+                    "passno": "0",
+                }
+            ],
             "bytes_total": 10 * 2**30,
             "bytes_free": 8 * 2**30,
             "inodes_total": 5_000_000,

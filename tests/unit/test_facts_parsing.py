@@ -476,3 +476,22 @@ def test_return_names_every_key_of_the_containerd_section(tmp_path) -> None:
     described = yaml.safe_load(facts.RETURN)["containerd"]["description"]
     words = set(re.findall(r"\w+", described))
     assert [key for key in section if key not in words] == []
+
+
+def test_a_drop_in_removed_without_daemon_reload_leaves_the_unit_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """systemctl cat fails on a drop-in systemd still lists; the unit's files left are read."""
+    unit_file = DEBIAN_UNIT.replace("$DOCKER_OPTS", "--config-file /srv/d.json")
+    files = {"/lib/systemd/system/docker.service": unit_file}
+
+    def fake_run(argv: list[str]) -> tuple[int, str, str]:
+        if argv[1] == "show":
+            return 0, SHOW["loaded"], ""
+        return 1, "", f"No such file or directory: {DROP_IN}"
+
+    monkeypatch.setattr(dockerd, "run", fake_run)
+    monkeypatch.setattr(dockerd, "read_text", files.get)
+    unit = dockerd.read_unit()
+    assert (unit["found"], unit["masked"]) == (True, False)
+    assert unit["config_file"] == "/srv/d.json"
