@@ -40,6 +40,7 @@ help:
 	@echo "                     a whole move on a lab host: run, downtime, copy, proof, layer hashing (root)"
 	@echo "make compliance [INVENTORY=inventories/lab] [LIMIT=all] [POLICY=file] [WAIVERS=file]"
 	@echo "                     judge every host's storage, write reports/compliance.*"
+	@echo "make venv            the Python venv .venv from requirements.txt (no root, no Docker)"
 	@echo "make clean           remove the venv and caches"
 
 $(BIN)/.installed: requirements.txt

@@ -86,3 +86,26 @@ def test_a_modules_documentation_parses_and_is_its_argument_spec(path: Path) -> 
             assert doc.get(key) == want.get(key), f"{name}: {key}"
         assert sorted(doc.get("choices") or []) == sorted(want.get("choices") or []), name
         assert bool(doc.get("required")) == bool(want.get("required")), name
+
+
+def test_readme_layout_names_every_module_role_playbook_and_scenario() -> None:
+    """The layout section is not left stale when a module, package, role, playbook, scenario
+    or top-level directory is added."""
+    text = docs.README.read_text()
+    layout = text[text.index("## Layout") :]
+    layout = layout[: layout.index("\n## ")]
+    wanted = (
+        [p.stem for p in ROOT.glob("library/*.py")]
+        + [p.name for p in ROOT.glob("module_utils/*/")]
+        + [p.name for p in ROOT.glob("roles/*/")]
+        + [p.name for p in ROOT.glob("playbooks/*.yml")]
+        + [p.name for p in ROOT.glob("molecule/*/")]
+        + [f"{p.name}/" for p in ROOT.glob("tests/*/") if not p.name.startswith("__")]
+        + [
+            f"{p.name}/"
+            for p in ROOT.glob("*/")
+            if not p.name.startswith((".", "__")) and p.name not in ("reports", "tests")
+        ]
+    )
+    assert len(wanted) > 20, wanted
+    assert [name for name in wanted if name not in layout] == []
