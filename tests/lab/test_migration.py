@@ -44,6 +44,10 @@ STOPPED = "layerwise-move-stopped"
 # a running container of `docker run --rm`: Docker removes it when it stops (as at any restart
 # of Docker), so it is not in what the tests compare; the move must report it, not fail on it
 RM = "layerwise-move-rm"
+# The running containers' command: PID 1 of a container ignores SIGTERM unless it handles it,
+# and `sleep infinity` would hold every stop of Docker (the move's, each reset's, each
+# reboot's) for Docker's 10 s stop timeout
+SLEEP = """sh -c 'trap "exit 0" TERM; sleep infinity & wait'"""
 PLAYBOOK = ROOT / "tests/role/apply_role.yml"
 VENV_BIN = ROOT / ".venv/bin"
 # The containerd image store's host: containerd's root on the host's data volume too (the
@@ -130,9 +134,9 @@ chown 1234:5678 "$vol/a"; chmod 4750 "$vol/a"
 docker run --name {STOPPED} --network none -v {VOLUME}:/data {base} \\
   sh -c 'rm /etc/issue && rm -rf /usr/share/doc && mkdir /usr/share/doc && echo note > /root/note'
 docker run --detach --name layerwise-move-always --restart always --network none \\
-  {base} sleep infinity >/dev/null
+  {base} {SLEEP} >/dev/null
 docker run --detach --name layerwise-move-plain --network none \\
-  {base} sleep infinity >/dev/null
+  {base} {SLEEP} >/dev/null
 {run_rm(base)}
 """
 
@@ -141,7 +145,7 @@ def run_rm(base: str) -> str:
     """Start the --rm container (again: a move or a reset removes it)."""
     return (
         f"docker container inspect {RM} >/dev/null 2>&1 || "
-        f"docker run --detach --rm --name {RM} --network none {base} sleep infinity >/dev/null"
+        f"docker run --detach --rm --name {RM} --network none {base} {SLEEP} >/dev/null"
     )
 
 
