@@ -149,20 +149,39 @@ def run_rm(base: str) -> str:
     )
 
 
+# sha256 of stdin, or (--files0) of each file named on stdin, NUL-separated: Python's hashlib
+# (OpenSSL, with the CPU's SHA instructions) hashes 1 GiB in 1.1 s here, coreutils' sha256sum
+# of Debian 12 in 4.7 s
+SHA256 = r"""sha256() { python3 -c 'import hashlib, sys
+def digest(f):
+    h = hashlib.sha256()
+    for block in iter(lambda: f.read(1 << 20), b""):
+        h.update(block)
+    return h.hexdigest()
+if sys.argv[1:] == ["--files0"]:
+    for path in filter(None, sys.stdin.buffer.read().split(b"\0")):
+        with open(path, "rb") as f:
+            print(digest(f), path.decode(errors="surrogateescape"))
+else:
+    print(digest(sys.stdin.buffer))
+' "$@"; }
+"""
+
 # What Docker shows and what the data holds, with docker's own commands and coreutils (a
 # directory's size and link count are the filesystem's own: xfs and ext4 differ)
 SEEN = (
-    f"""set -eu
+    SHA256
+    + f"""set -eu
 echo "images $(docker image ls --all --no-trunc --format '{{{{.ID}}}} {{{{.Repository}}}}:{{{{.Tag}}}}' | sort | tr '\\n' ' ')"
 echo "layers $(docker image inspect --format '{{{{.RootFS.Layers}}}}' $(docker image ls --quiet | sort -u) | sort | sha256sum)"
 echo "containers $(docker ps --all --no-trunc --format '{{{{.ID}}}} {{{{.Names}}}} {{{{.Image}}}}' | grep -v ' {RM} ' | sort | tr '\\n' ' ')"
 echo "volumes $(docker volume ls --format '{{{{.Name}}}}' | sort | tr '\\n' ' ')"
 echo "stopped-diff $(docker diff {STOPPED} | sort | tr '\\n' ' ')"
-echo "stopped-export $(docker export {STOPPED} | sha256sum)"
+echo "stopped-export $(docker export {STOPPED} | sha256)"
 vol=$(docker volume inspect --format '{{{{.Mountpoint}}}}' {VOLUME})
 echo "volume-content $(cd "$vol" && {{ find . -type d -printf '%P %y %m %U:%G %T@\\n' | sort
   find . ! -type d -printf '%P %y %m %U:%G %s %n %T@ %l\\n' | sort
-  find . -type f -print0 | sort -z | xargs -0 sha256sum
+  find . -type f -print0 | sort -z | sha256 --files0
   find . | sort | xargs -d '\\n' getfattr --dump --match=- --no-dereference 2>/dev/null; }} | sha256sum)"
 echo "volume-stat $(cd "$vol" && stat --format '%n %h %a %u:%g %s %Y' a a-again sparse random link | tr '\\n' ' ')"
 echo "volume-xattr $(getfattr --only-values --name user.layerwise "$vol/a")"
