@@ -115,23 +115,27 @@ REPORTS := reports/junit-unit.xml reports/junit-fuzz.xml \
 	$(foreach s,$(SCENARIOS),reports/junit-infra-$(s).xml reports/junit-role-$(s).xml)
 MAKE_Q := $(MAKE) --no-print-directory
 
-# Everything CI runs. What the lanes share is made first (venv, engine, lab images); then
-# lanes that share nothing but the machine, two at a time, longest first (scripts/lanes.py:
-# each lane's log in reports/lanes/); then the stage times, the slowest tests and the total.
+# Everything CI runs. The venv first; then what the lanes share (engine, lab images: mostly
+# downloads and debootstrap) beside the lanes that need neither (lint, unit, fuzz); then lanes
+# that share nothing but the machine, two at a time, longest first (scripts/lanes.py: each
+# lane's log in reports/lanes/); then the stage times, the slowest tests and the total.
 # The suite is CPU-bound on 2 cores: more lanes at once only slow each other down.
 LANES ?= 2
 test:
 	@rm -rf $(REPORTS) reports/stages.tsv reports/lanes && mkdir -p reports
 	@export LAYERWISE_STAGES=$(CURDIR)/reports/stages.tsv; start=$$(date +%s); rc=0; \
-	$(MAKE_Q) venv engine images || rc=$$?; \
-	[ $$rc -ne 0 ] || scripts/lanes.py --jobs $(LANES) \
+	$(MAKE_Q) venv || rc=$$?; \
+	[ $$rc -ne 0 ] || scripts/lanes.py --jobs 2 --gate engine-images \
+		engine-images '$(MAKE_Q) engine images' \
+		check '$(MAKE_Q) check fuzz' \
+		|| rc=$$?; \
+	[ $$rc -ne 0 ] && [ $$rc -ne 1 ] || scripts/lanes.py --jobs $(LANES) \
 		lab-move-overlay2 '$(MAKE_Q) lab-check LAB_TESTS=tests/lab/test_migration.py LAB_K=overlay2 LAB_REPORT=-move-overlay2' \
 		lab-rest '$(MAKE_Q) lab-check LAB_TESTS="tests/lab --ignore=tests/lab/test_migration.py" LAB_REPORT=-rest' \
 		lab-move-containerd '$(MAKE_Q) lab-check LAB_TESTS=tests/lab/test_migration.py LAB_K=containerd LAB_REPORT=-move-containerd' \
 		molecule-docker28 '$(MAKE_Q) molecule SCENARIO=docker28' \
 		molecule-default '$(MAKE_Q) molecule SCENARIO=default' \
 		molecule-trixie '$(MAKE_Q) molecule SCENARIO=trixie' \
-		check '$(MAKE_Q) check fuzz' \
 		|| rc=$$?; \
 	scripts/junit_totals.py --stages reports/stages.tsv --slowest 25 $(REPORTS) || rc=1; \
 	echo "make test: $$( [ $$rc -eq 0 ] && echo ok || echo FAILED ) in $$(( $$(date +%s) - start ))s"; \

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run the lanes of `make test` side by side: lanes.py [--jobs N] NAME COMMAND [NAME COMMAND ...]
+"""Run the lanes of `make test` side by side: lanes.py [--jobs N] [--gate NAME] NAME COMMAND ...
 
 Each lane is a shell command (usually `make` targets, each timed by scripts/stage.sh) that
 shares nothing with the others but the machine: its own lab hosts, its own reports. At most
@@ -8,7 +8,7 @@ short. More lanes than cores does not help a CPU-bound suite: they slow each oth
 poll more while they wait. A lane's whole output goes to reports/lanes/NAME.log; the terminal
 gets each stage line (`==> `) as it happens, prefixed with the lane, a line every few minutes
 naming the lanes still running, and, for a lane that failed, the end of its log. Exits 1 if
-any lane failed.
+any lane failed, 3 if the lane named by --gate failed (what later lanes need was not made).
 """
 
 from __future__ import annotations
@@ -55,10 +55,15 @@ def run(name: str, command: str, results: dict[str, tuple[int, float]]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    jobs = 2
-    if argv[:1] == ["--jobs"] and len(argv) > 1 and argv[1].isdigit() and int(argv[1]) > 0:
-        jobs, argv = int(argv[1]), argv[2:]
-    if not argv or len(argv) % 2:
+    jobs, gate = 2, ""
+    while argv[:1] in (["--jobs"], ["--gate"]) and len(argv) > 1:
+        if argv[0] == "--gate":
+            gate, argv = argv[1], argv[2:]
+        elif argv[1].isdigit() and int(argv[1]) > 0:
+            jobs, argv = int(argv[1]), argv[2:]
+        else:
+            break
+    if not argv or len(argv) % 2 or (gate and gate not in argv[0::2]):
         print(__doc__.splitlines()[0], file=sys.stderr)
         return 2
     lanes = dict(zip(argv[0::2], argv[1::2]))
@@ -97,6 +102,8 @@ def main(argv: list[str]) -> int:
     for name in lanes:
         rc, seconds = results.get(name, (1, 0.0))
         say(f"==> lane {name}: {'ok' if rc == 0 else 'FAILED'} in {seconds:.0f}s")
+    if gate in failed:
+        return 3
     return 1 if failed else 0
 
 

@@ -7,6 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # What a new login shell on a Debian machine has: no venv on PATH, no ANSIBLE_* variables.
@@ -41,3 +43,10 @@ def lab_host(name: str, state: str, suite: str = "bookworm") -> None:
     extra = json.dumps({"names": [name], "state": state, "suite": suite})
     rc, out = shell(f".venv/bin/ansible-playbook tests/lab/boot_host.yml -e '{extra}'", timeout=900)
     assert rc == 0, out
+
+
+@pytest.fixture(scope="session")
+def made_lab() -> tuple[int, str]:
+    """``make lab`` as README prints it, run once from a fresh shell -> (rc, output): the
+    compliance lab starts from it, and README's test of the command reads this same run."""
+    return shell("make lab", timeout=1800)

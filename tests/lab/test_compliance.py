@@ -75,9 +75,9 @@ class Lab(NamedTuple):
 
 
 @pytest.fixture(scope="module")
-def lab() -> Iterator[Lab]:
+def lab(made_lab: tuple[int, str]) -> Iterator[Lab]:
     """The lab as make lab leaves it, then host 2 broken on purpose and host 3 stopped."""
-    rc, out = shell("make lab", timeout=1800)
+    rc, out = made_lab
     assert rc == 0, out[-3000:]
     hosts = Lab(*lab_hosts()[:3])
     docker_sh(hosts.broken, BREAK)

@@ -91,3 +91,27 @@ def test_lanes_run_side_by_side_and_a_failed_one_is_shown_and_fails_the_run(
     )
     assert "==> lane good: ok in " in done.stdout
     assert (tmp_path / "reports/lanes/good.log").read_text() == "==> good stage\ndots..."
+
+
+@pytest.mark.parametrize(
+    ("failing", "rc"), [("setup", 3), ("check", 1), ("", 0)], ids=["gate", "other", "none"]
+)
+def test_lanes_say_whether_the_gate_lane_failed(tmp_path: Path, failing: str, rc: int) -> None:
+    """make test runs its lanes only when --gate's lane (engine and images) made what they
+    need: exit 3 then; exit 1 when only another lane failed (lint: the lanes still run)."""
+    command = {"setup": "true", "check": "true", failing: "exit 1"}
+    lanes = [x for name in ("setup", "check") for x in (name, command[name])]
+    done = subprocess.run(
+        [str(ROOT / "scripts/lanes.py"), "--gate", "setup", *lanes],
+        cwd=tmp_path, capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == rc, done.stdout
+
+
+def test_a_gate_that_names_no_lane_is_a_usage_error(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(ROOT / "scripts/lanes.py"), "--gate", "nope", "setup", "true"],
+        cwd=tmp_path, capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--gate NAME" in done.stderr
