@@ -11,8 +11,9 @@ from typing import Any
 
 import layerwise_checks as checks
 import yaml
+from layerwise_checks.policy import shown
 
-from . import ROOT
+from . import ROOT, yamlfile
 
 DEFAULT_POLICY = ROOT / "policy/default.yml"
 WAIVER_KEYS = {"check", "hosts", "groups", "justification", "expires", "approved_by"}
@@ -45,17 +46,12 @@ class Waiver:
 
 
 def _load(path: Path) -> tuple[Any, yaml.Node | None]:
-    """A YAML file's data and its node tree (for line numbers)."""
+    """A YAML file's plain data and its node tree (for line numbers), read as hostile input
+    (yamlfile: bounded size, regular files, UTF-8, no aliases or duplicate keys)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read it: {exc.strerror or exc}") from None
-    try:
-        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        return yamlfile.load(path)
+    except yamlfile.FileError as exc:
+        raise InputError(str(exc)) from None
 
 
 def _key_lines(node: yaml.Node | None) -> dict[str, int]:
@@ -90,10 +86,10 @@ def _strings(value: Any) -> tuple[str, ...] | None:
 def _waiver(entry: Any, line: int, known: set[str]) -> tuple[Waiver | None, list[str]]:
     if not isinstance(entry, dict):
         return None, [f"a waiver is a mapping with {', '.join(sorted(WAIVER_KEYS))}"]
-    errors = [f"unknown key {k!r}" for k in sorted(set(entry) - WAIVER_KEYS)]
+    errors = [f"unknown key {shown(k)}" for k in sorted(set(entry) - WAIVER_KEYS)]
     check = entry.get("check")
-    if check not in known:
-        errors.append(f"check {check!r} is not a layerwise check id (e.g. {sorted(known)[0]})")
+    if not isinstance(check, str) or check not in known:
+        errors.append(f"check {shown(check)} is not a layerwise check id (e.g. {sorted(known)[0]})")
     hosts, groups = _strings(entry.get("hosts", [])), _strings(entry.get("groups", []))
     if "hosts" in entry and hosts is None:
         errors.append("hosts must be a host name pattern or a list of them")
@@ -104,14 +100,12 @@ def _waiver(entry: Any, line: int, known: set[str]) -> tuple[Waiver | None, list
     for key in ("justification", "approved_by"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             errors.append(f"{key} is required: who and why, in words")
-    expires = entry.get("expires")
-    if isinstance(expires, dt.datetime):
-        expires = expires.date()
-    elif isinstance(expires, str):
+    expires = entry.get("expires")  # the file's text: yamlfile makes no dates
+    if isinstance(expires, str):
         with contextlib.suppress(ValueError):
             expires = dt.date.fromisoformat(expires)
     if not isinstance(expires, dt.date):
-        errors.append(f"expires {entry.get('expires')!r} is not a date (YYYY-MM-DD)")
+        errors.append(f"expires {shown(entry.get('expires'))} is not a date (YYYY-MM-DD)")
     if errors:
         return None, errors
     return Waiver(

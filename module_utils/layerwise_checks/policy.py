@@ -7,6 +7,7 @@ keys: policy/default.yml holds exactly these defaults (a unit test keeps them eq
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -54,7 +55,24 @@ POLICY: dict[str, tuple[str, Any, str]] = {
 }
 
 _MODE = re.compile(r"^0?[0-7]{3}$")
+SHOWN = 40  # characters of a value an error message quotes
 STORES = ("overlay2", "containerd", "any")
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` cut to SHOWN characters: what an error message may quote of a value
+    (a policy's value can be megabytes)."""
+    text = repr(value)
+    return text if len(text) <= SHOWN else text[: SHOWN - 3] + "..."
+
+
+def _json_value(value: Any) -> bool:
+    """Whether daemon.json can hold ``value`` as it is (strict JSON: no NaN, no dates)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def defaults() -> Policy:
@@ -92,8 +110,8 @@ def _kind_error(kind: str, value: Any) -> str:
         return "a list of non-empty strings"
     if kind == "store" and value not in STORES:
         return f"one of {', '.join(STORES)}"
-    if kind == "dict" and not isinstance(value, dict):
-        return "a mapping of daemon.json keys to values"
+    if kind == "dict" and not (isinstance(value, dict) and _json_value(value)):
+        return "a mapping of daemon.json keys to JSON values"
     return ""
 
 
@@ -107,17 +125,18 @@ def validate(given: Any) -> tuple[Policy, list[str]]:
     policy = defaults()
     for key, value in given.items():
         if key == "version":
-            if value != 1:
+            if type(value) is not int or value != 1:
                 errors.append(
-                    f"version: {value!r} is not a policy version this layerwise reads (1)"
+                    f"version: {shown(value)} is not a policy version this layerwise reads (1)"
                 )
             continue
         if key not in POLICY:
-            errors.append(f"{key}: not a policy key; known keys: {', '.join(sorted(POLICY))}")
+            name = key if isinstance(key, str) and len(key) <= SHOWN else shown(key)
+            errors.append(f"{name}: not a policy key; known keys: {', '.join(sorted(POLICY))}")
             continue
         wrong = _kind_error(POLICY[key][0], value)
         if wrong:
-            errors.append(f"{key}: {value!r} is not {wrong}")
+            errors.append(f"{key}: {shown(value)} is not {wrong}")
         else:
             policy[key] = value
     return policy, errors
