@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import ROOT, fleet, render
 from .inputs import InputError, load_policy, load_waivers
+from .yamlfile import FileError
 
 EXIT_BAD_INPUT = 2
 
@@ -54,6 +55,11 @@ def compliance(args: argparse.Namespace) -> int:
     started = time.monotonic()
     load_policy(args.policy)  # a bad input stops here, before any host is contacted
     load_waivers(args.waivers)
+    problem = inventory_problem(args.inventory)
+    if args.out.exists() and not args.out.is_dir():
+        problem = problem or f"--out {args.out} is not a directory (give the reports' directory)"
+    if problem:
+        raise InputError(problem)
     extra = {
         "layerwise_hosts": args.limit,
         "layerwise_reports": str(args.out.resolve()),
@@ -88,8 +94,9 @@ def compliance(args: argparse.Namespace) -> int:
         subprocess.run(command, env=env, stdout=handle, stderr=subprocess.STDOUT, check=False)
     if not result.exists():
         tail = log.read_text(errors="replace").strip().splitlines()[-15:]
-        print("layerwise: the run wrote no report; the end of Ansible's log:", file=sys.stderr)
-        print("\n".join(tail), file=sys.stderr)
+        print("layerwise: the end of Ansible's log:", file=sys.stderr)
+        print("\n".join(fleet.printable(line) for line in tail), file=sys.stderr)
+        print(f"layerwise: {why_no_report(log, args)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     built = json.loads(result.read_text())
     sys.stdout.write(render.terminal.render(built))
@@ -100,11 +107,33 @@ def compliance(args: argparse.Namespace) -> int:
 def report(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
     waivers = load_waivers(args.waivers)
-    raw = json.loads(args.raw.read_text())
+    raw = fleet.load_raw(args.raw)
     built = fleet.report(raw, policy, waivers)
     render.write_all(built, args.out, args.textfile)
     sys.stdout.write(render.terminal.render(built))
     return int(built["exit_code"])
+
+
+def inventory_problem(inventory: str) -> str:
+    """Why ``inventory`` cannot be an Ansible inventory, or '' (a file or directory that
+    exists, or a comma-separated host list as ansible-playbook -i takes)."""
+    if "," in inventory or Path(inventory).exists():
+        return ""
+    return f"the inventory {inventory} does not exist (give a file, a directory, or 'host1,host2,')"
+
+
+# what Ansible's log says when the inventory gave no host to check, and what that means
+NO_HOSTS = ("provided hosts list is empty", "Could not match supplied host pattern")
+
+
+def why_no_report(log: Path, args: argparse.Namespace) -> str:
+    """The last line of a run that wrote no report: its cause, where Ansible's log names one."""
+    text = log.read_text(errors="replace")
+    if any(words in text for words in NO_HOSTS):
+        return f"no host of {args.inventory} matches --limit {args.limit!r}: nothing was checked"
+    if "Unable to parse" in text or "not a valid YAML" in text:
+        return f"Ansible could not parse the inventory {args.inventory} (its log: {log})"
+    return f"the run wrote no report; its log: {log}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             return report(args)
         return compliance(args)
-    except InputError as exc:
+    except (InputError, FileError) as exc:
         print(f"layerwise: the input is wrong, nothing was checked:\n{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except render.WriteError as exc:
+        print(f"layerwise: {exc}; the reports there before are kept", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -13,11 +13,14 @@ import collections
 import datetime as dt
 import fnmatch
 import json
+import math
 import re
+from pathlib import Path
 from typing import Any
 
 import layerwise_checks as checks
 
+from . import yamlfile
 from .inputs import Waiver
 
 SCHEMA_VERSION = 1
@@ -29,14 +32,31 @@ OUTCOMES = ("pass", "fail", WAIVED, "cannot_check", "skip")
 DRIFT_FIELDS = ("engine_version", "driver", "image_store", "backing_filesystem", "storage_keys")
 MAX_TEXT = 2000
 MAX_ITEMS = 200
+MAX_NUMBER = 2**63  # JSON readers that keep numbers in 64 bits read anything below exactly
+MAX_RAW_BYTES = 256 << 20  # compliance-raw.json: the whole fleet's results, 256 MiB at most
 _CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@")
+# control characters, bidi overrides and isolates, lone surrogates: shown as '?' in every
+# format alike (they move the cursor, reorder text, or cannot be encoded)
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control and bidi characters and lone surrogates replaced by '?'."""
+    return _UNSHOWN.sub("?", text)
+
+
+def number(value: Any) -> int | float | None:
+    """A host's number as it may be kept: finite and below MAX_NUMBER, else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value if math.isfinite(value) and abs(value) < MAX_NUMBER else None
 
 
 def clean(value: Any, depth: int = 0) -> Any:
-    """A host's value made safe to keep: strings bounded and without credentials, lists
-    bounded, nesting bounded."""
+    """A host's value made safe to keep: strings bounded, printable and without credentials,
+    lists bounded, nesting bounded, numbers finite."""
     if isinstance(value, str):
-        value = _CREDENTIALS.sub(r"\1***:***@", value)
+        value = printable(_CREDENTIALS.sub(r"\1***:***@", value))
         return value if len(value) <= MAX_TEXT else value[:MAX_TEXT] + "... (truncated)"
     if depth > 6:
         return "(nested too deep)"
@@ -48,9 +68,35 @@ def clean(value: Any, depth: int = 0) -> Any:
             clean(str(k), depth + 1): clean(v, depth + 1)
             for k, v in list(value.items())[:MAX_ITEMS]
         }
-    if value is None or isinstance(value, (bool, int, float)):
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, (int, float)):
+        return number(value)
     return clean(str(value), depth)
+
+
+def load_raw(path: Path) -> dict[str, Any]:
+    """What playbooks/compliance.yml wrote (compliance-raw.json), read as hostile input:
+    a regular file of at most MAX_RAW_BYTES, strict JSON, a mapping with ``hosts``
+    (yamlfile.FileError, one line, when not)."""
+    text = yamlfile.read_text(path, MAX_RAW_BYTES)
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    try:
+        raw = json.loads(text, parse_constant=refuse)
+    except json.JSONDecodeError as exc:
+        raise yamlfile.FileError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:
+        what = "nested too deep" if isinstance(exc, RecursionError) else str(exc)[:200]
+        raise yamlfile.FileError(f"{path}: not valid JSON: {what}") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("hosts"), dict):
+        raise yamlfile.FileError(
+            f"{path}: not what playbooks/compliance.yml writes: a mapping with 'hosts' "
+            "(host name: its result)"
+        )
+    return raw
 
 
 # what Ansible says when the module's own output tells more: then that output is the reason
@@ -85,6 +131,11 @@ def host_entry(name: str, groups: list[str], result: dict[str, Any]) -> dict[str
         entry.update(status=UNREACHABLE, reason=clean(why_not_checked(result)), results=[])
     elif "results" not in result:
         entry.update(status=ERROR, reason=clean(why_not_checked(result)), results=[])
+    elif not isinstance(result["results"], list):
+        got = type(result["results"]).__name__
+        entry.update(
+            status=ERROR, reason=f"its results are not a list of checks ({got})", results=[]
+        )
     else:
         known = checks.by_id()
         outcomes = []
@@ -116,10 +167,9 @@ def host_entry(name: str, groups: list[str], result: dict[str, Any]) -> dict[str
         order = {c.id: n for n, c in enumerate(checks.CHECKS)}
         outcomes.sort(key=lambda o: order[o["id"]])
         entry.update(status=CHECKED, results=outcomes)
-        entry["elapsed"] = (
-            result.get("elapsed") if isinstance(result.get("elapsed"), (int, float)) else None
-        )
-    entry["summary"] = clean(result.get("summary") or {})
+        entry["elapsed"] = number(result.get("elapsed"))
+    summary = result.get("summary")
+    entry["summary"] = clean(summary) if isinstance(summary, dict) else {}
     return entry
 
 
@@ -188,6 +238,11 @@ def exit_code(hosts: list[dict[str, Any]]) -> int:
     return 1 if checks.FAIL in statuses else 0
 
 
+def _names(value: Any) -> list[str]:
+    """A host's group names: the strings of a list, nothing else."""
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def report(
     raw: dict[str, Any],
     policy: dict[str, Any],
@@ -196,11 +251,9 @@ def report(
 ) -> dict[str, Any]:
     """The whole report (reports/compliance.json, schema/compliance.schema.json)."""
     today = today or dt.date.today()
-    groups = raw.get("groups") or {}
+    groups = raw.get("groups") if isinstance(raw.get("groups"), dict) else {}
     hosts = [
-        host_entry(
-            str(name), list(groups.get(name) or []), result if isinstance(result, dict) else {}
-        )
+        host_entry(name, _names(groups.get(name)), result if isinstance(result, dict) else {})
         for name, result in sorted((raw.get("hosts") or {}).items())
     ]
     apply_waivers(hosts, waivers, today)
@@ -211,9 +264,7 @@ def report(
         "generated": clean(
             str(raw.get("generated") or dt.datetime.now(dt.timezone.utc).isoformat())
         ),
-        "duration_seconds": raw.get("duration_seconds")
-        if isinstance(raw.get("duration_seconds"), (int, float))
-        else None,
+        "duration_seconds": number(raw.get("duration_seconds")),
         "verdict": {0: "pass", 1: "fail", 2: "error"}[code],
         "exit_code": code,
         "totals": {

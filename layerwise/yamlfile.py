@@ -113,8 +113,9 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=True)
 
 
-def read_text(path: Path) -> str:
-    """The text of ``path``: a regular file of at most MAX_BYTES, UTF-8 (FileError if not)."""
+def read_text(path: Path, limit: int = MAX_BYTES) -> str:
+    """The text of ``path``: a regular file of at most ``limit`` bytes, UTF-8 (FileError if
+    not)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as exc:
@@ -125,11 +126,11 @@ def read_text(path: Path) -> str:
             kind = "a directory" if stat.S_ISDIR(mode) else "a device, FIFO or socket"
             raise FileError(f"{path}: not a regular file but {kind}; give a YAML file")
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(MAX_BYTES + 1)
+            data = handle.read(limit + 1)
     finally:
         os.close(fd)
-    if len(data) > MAX_BYTES:
-        raise FileError(f"{path}: larger than {MAX_BYTES} bytes, the most a file here may hold")
+    if len(data) > limit:
+        raise FileError(f"{path}: larger than {limit} bytes, the most a file here may hold")
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:

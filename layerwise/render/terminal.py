@@ -4,16 +4,14 @@ terminal: control characters are shown as '?'."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..fleet import OUTCOMES as COLUMNS
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from ..fleet import printable
 
 
 def safe(text: Any) -> str:
-    return _CONTROL.sub("?", str(text))
+    return printable(str(text))
 
 
 def matrix(report: dict[str, Any]) -> list[str]:
