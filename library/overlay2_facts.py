@@ -208,12 +208,17 @@ findings_message:
 
 
 def main() -> None:
-    """Ansible module entry; ``--params JSON`` prints the snapshot for any other caller."""
-    if len(sys.argv) > 1 and sys.argv[1] == "--params":
+    """Ansible module entry; ``--params JSON`` prints the snapshot for any other caller (any
+    other argument, or none on a terminal or without Ansible: a usage line and exit 2)."""
+    if len(sys.argv) > 1 or sys.stdin.isatty():
         standalone(sys.argv)
         return
-    from ansible.module_utils.basic import AnsibleModule
-    from ansible.module_utils.layerwise_checks import describe, failed, results, validate
+    try:  # what Ansible ships with the module
+        from ansible.module_utils.basic import AnsibleModule
+        from ansible.module_utils.layerwise_checks import describe, failed, results, validate
+    except ModuleNotFoundError:  # run on its own, not by Ansible
+        standalone(sys.argv)
+        return
 
     module = AnsibleModule(
         argument_spec=ARGUMENT_SPEC,

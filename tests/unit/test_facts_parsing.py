@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -406,6 +407,18 @@ def test_standalone_params_take_the_defaults_and_what_is_given() -> None:
         ('{"files": [1]}', "option 'files' takes a list of strings"),
         ('{"layers": "yes"}', "option 'layers' takes a bool"),
         ('{"docker_host": "ftp://host"}', "use unix:///path or tcp://host:port"),
+        ('{"data_root": "/var/lib/\\u0000docker"}', "option 'data_root' holds a NUL character"),
+        ('{"files": ["/a", "/b\\u0000"]}', "option 'files' holds a NUL character"),
+        ("[" * 100_000 + "]" * 100_000, "--params is nested too deep"),
+        ('{"layers": NaN}', "--params is not JSON (NaN is not JSON)"),
+        ('{"checks": true}', "option 'checks' is for the Ansible module"),
+        ('{"policy": {}}', "option 'policy' is for the Ansible module"),
+        ('{"only": ["CFG-001"]}', "option 'only' is for the Ansible module"),
+        ('{"snapshot": false}', "option 'snapshot' is for the Ansible module"),
+        (
+            '{"files": "' + "x" * 100_000 + '"}',
+            "takes a list, not 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\n",
+        ),
     ],
 )
 def test_bad_standalone_params_get_one_clear_line_and_exit_2(
@@ -418,6 +431,21 @@ def test_bad_standalone_params_get_one_clear_line_and_exit_2(
     assert err.count("\n") == 1
     assert err.startswith("overlay2_facts: ")
     assert says in err
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["--help"], ["--param", "{}"], ["--params", "{}", "more"]], ids=str
+)
+def test_the_reader_on_its_own_takes_only_params(argv: list[str]) -> None:
+    """No arguments (not run by Ansible), another one, or one too many: the usage line."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "library/overlay2_facts.py"), *argv],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("overlay2_facts: usage: overlay2_facts.py --params JSON")
+    assert done.stderr.count("\n") == 1
 
 
 def test_summary_names_the_image_store() -> None:
