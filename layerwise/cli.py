@@ -69,6 +69,9 @@ def compliance(args: argparse.Namespace) -> int:
     }
     result = args.out / "compliance.json"
     result.unlink(missing_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    given = args.out / ".compliance-extra-vars.yml"
+    given.write_text(unsafe_vars(extra), encoding="utf-8")
     env = dict(
         os.environ, ANSIBLE_CONFIG=os.environ.get("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
     )
@@ -81,17 +84,19 @@ def compliance(args: argparse.Namespace) -> int:
         "--forks",
         str(args.forks),
         "-e",
-        json.dumps(extra),
+        f"@{given}",
     ]
-    args.out.mkdir(parents=True, exist_ok=True)
     log = args.out / "compliance-ansible.log"
     print(
         f"layerwise: checking '{args.limit}' of {args.inventory}, {args.forks} hosts at a time "
         f"(Ansible's log: {log})",
         flush=True,
     )
-    with log.open("w") as handle:
-        subprocess.run(command, env=env, stdout=handle, stderr=subprocess.STDOUT, check=False)
+    try:
+        with log.open("w") as handle:
+            subprocess.run(command, env=env, stdout=handle, stderr=subprocess.STDOUT, check=False)
+    finally:
+        given.unlink(missing_ok=True)
     if not result.exists():
         tail = log.read_text(errors="replace").strip().splitlines()[-15:]
         print("layerwise: the end of Ansible's log:", file=sys.stderr)
@@ -114,6 +119,13 @@ def report(args: argparse.Namespace) -> int:
     return int(built["exit_code"])
 
 
+def unsafe_vars(values: dict[str, str]) -> str:
+    """An extra-vars file (``-e @file``) giving each value to Ansible literally: tagged
+    ``!unsafe``, a value is never templated ("{{ lookup('pipe', ...) }}" in --limit stays those
+    characters); a JSON string is a YAML double-quoted scalar."""
+    return "".join(f"{key}: !unsafe {json.dumps(value)}\n" for key, value in values.items())
+
+
 def inventory_problem(inventory: str) -> str:
     """Why ``inventory`` cannot be an Ansible inventory, or '' (a file or directory that
     exists, or a comma-separated host list as ansible-playbook -i takes)."""
@@ -123,7 +135,11 @@ def inventory_problem(inventory: str) -> str:
 
 
 # what Ansible's log says when the inventory gave no host to check, and what that means
-NO_HOSTS = ("provided hosts list is empty", "Could not match supplied host pattern")
+NO_HOSTS = (
+    "provided hosts list is empty",
+    "Could not match supplied host pattern",
+    "The inventory has no host matching",
+)
 
 
 def why_no_report(log: Path, args: argparse.Namespace) -> str:

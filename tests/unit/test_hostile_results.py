@@ -172,3 +172,20 @@ def test_a_run_without_a_report_names_its_cause(tmp_path: Path, log: str, said: 
     path.write_text(log)
     args = cli.parser().parse_args(["compliance", "-i", "inv.yml", "--limit", "web*"])
     assert cli.why_no_report(path, args).startswith(said)
+
+
+def test_the_limit_is_taken_literally_never_templated(tmp_path: Path) -> None:
+    """--limit "{{ 'h1' }}" names no host of 'h1,': templated, it would be h1 (and a
+    lookup('pipe', ...) there would run on this machine). One ansible-playbook run, no host
+    contacted: the inventory has no host matching those characters."""
+    out, home = tmp_path / "reports", tmp_path / "home"
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(home)}
+    done = subprocess.run(
+        [sys.executable, "-m", "layerwise", "compliance", "-i", "h1,", "--limit", "{{ 'h1' }}",
+         "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False, env=env,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    last = done.stderr.splitlines()[-1]
+    assert last == "layerwise: no host of h1, matches --limit \"{{ 'h1' }}\": nothing was checked"
+    assert sorted(p.name for p in out.iterdir()) == ["compliance-ansible.log"]  # no report
