@@ -53,8 +53,8 @@ def parser() -> argparse.ArgumentParser:
 
 def compliance(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    load_policy(args.policy)  # a bad input stops here, before any host is contacted
-    load_waivers(args.waivers)
+    policy = load_policy(args.policy)  # a bad input stops here, before any host is contacted
+    load_waivers(args.waivers, policy["waiver_max_days"])
     problem = inventory_problem(args.inventory)
     if args.out.exists() and not args.out.is_dir():
         problem = problem or f"--out {args.out} is not a directory (give the reports' directory)"
@@ -111,7 +111,7 @@ def compliance(args: argparse.Namespace) -> int:
 
 def report(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
-    waivers = load_waivers(args.waivers)
+    waivers = load_waivers(args.waivers, policy["waiver_max_days"])
     raw = fleet.load_raw(args.raw)
     built = fleet.report(raw, policy, waivers)
     render.write_all(built, args.out, args.textfile)
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "inputs":
             policy = load_policy(args.policy)
-            load_waivers(args.waivers)
+            load_waivers(args.waivers, policy["waiver_max_days"])
             print(json.dumps(policy))
             return 0
         if args.command == "report":

@@ -173,7 +173,19 @@ def host_entry(name: str, groups: list[str], result: dict[str, Any]) -> dict[str
     return entry
 
 
+FLEET_WIDE = "FLEET-WIDE: every host"
+
+
+def scope(waiver: dict[str, Any]) -> str:
+    """Whom a waiver (as in the report) waives, in the words every format shows."""
+    if waiver["fleet"]:
+        return FLEET_WIDE
+    return ", ".join([*waiver["hosts"], *(f"group {g}" for g in waiver["groups"])])
+
+
 def matches(waiver: Waiver, host: dict[str, Any]) -> bool:
+    if waiver.fleet:
+        return True
     if any(fnmatch.fnmatchcase(host["name"], p) for p in waiver.hosts):
         return True
     return any(fnmatch.fnmatchcase(g, p) for p in waiver.groups for g in host["groups"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,9 @@ from layerwise_checks.policy import shown
 from . import ROOT, yamlfile
 
 DEFAULT_POLICY = ROOT / "policy/default.yml"
-WAIVER_KEYS = {"check", "hosts", "groups", "justification", "expires", "approved_by"}
+WAIVER_KEYS = {"check", "hosts", "groups", "fleet", "justification", "expires", "approved_by"}
+# a pattern of wildcards only names every host or group: a fleet-wide waiver says fleet: true
+_EVERYTHING = re.compile(r"^[*?]*\*[*?]*$")
 
 
 class InputError(ValueError):
@@ -32,12 +35,14 @@ class Waiver:
     expires: dt.date
     approved_by: str
     line: int
+    fleet: bool = False  # every host: said explicitly, shown as fleet-wide in every report
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "check": self.check,
             "hosts": list(self.hosts),
             "groups": list(self.groups),
+            "fleet": self.fleet,
             "justification": self.justification,
             "expires": self.expires.isoformat(),
             "approved_by": self.approved_by,
@@ -83,7 +88,9 @@ def _strings(value: Any) -> tuple[str, ...] | None:
     return None
 
 
-def _waiver(entry: Any, line: int, known: set[str]) -> tuple[Waiver | None, list[str]]:
+def _waiver(
+    entry: Any, line: int, known: set[str], latest: dt.date
+) -> tuple[Waiver | None, list[str]]:
     if not isinstance(entry, dict):
         return None, [f"a waiver is a mapping with {', '.join(sorted(WAIVER_KEYS))}"]
     errors = [f"unknown key {shown(k)}" for k in sorted(set(entry) - WAIVER_KEYS)]
@@ -91,12 +98,24 @@ def _waiver(entry: Any, line: int, known: set[str]) -> tuple[Waiver | None, list
     if not isinstance(check, str) or check not in known:
         errors.append(f"check {shown(check)} is not a layerwise check id (e.g. {sorted(known)[0]})")
     hosts, groups = _strings(entry.get("hosts", [])), _strings(entry.get("groups", []))
+    fleet = entry.get("fleet", False)
     if "hosts" in entry and hosts is None:
         errors.append("hosts must be a host name pattern or a list of them")
     if "groups" in entry and groups is None:
         errors.append("groups must be a group name pattern or a list of them")
-    if not entry.get("hosts") and not entry.get("groups"):
+    if not isinstance(fleet, bool):
+        errors.append(f"fleet {shown(fleet)} is not true or false")
+    elif fleet and (entry.get("hosts") or entry.get("groups")):
+        errors.append("fleet: true waives every host: give no hosts or groups with it")
+    elif not fleet and not entry.get("hosts") and not entry.get("groups"):
         errors.append("name the hosts or groups it waives (patterns such as 'build-*')")
+    for key, patterns in (("hosts", hosts), ("groups", groups)):
+        everything = [p for p in patterns or () if _EVERYTHING.match(p)]
+        if everything:
+            errors.append(
+                f"{key} pattern {shown(everything[0])} names every one: a fleet-wide waiver says "
+                "so with fleet: true (and no hosts or groups)"
+            )
     for key in ("justification", "approved_by"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             errors.append(f"{key} is required: who and why, in words")
@@ -106,6 +125,11 @@ def _waiver(entry: Any, line: int, known: set[str]) -> tuple[Waiver | None, list
             expires = dt.date.fromisoformat(expires)
     if not isinstance(expires, dt.date):
         errors.append(f"expires {shown(entry.get('expires'))} is not a date (YYYY-MM-DD)")
+    elif expires > latest:
+        errors.append(
+            f"expires {expires.isoformat()} is after {latest.isoformat()}, further ahead than the"
+            " policy's waiver_max_days allows: waive for a shorter time, and renew it then"
+        )
     if errors:
         return None, errors
     return Waiver(
@@ -116,11 +140,15 @@ def _waiver(entry: Any, line: int, known: set[str]) -> tuple[Waiver | None, list
         expires,
         entry["approved_by"].strip(),
         line,
+        fleet,
     ), []
 
 
-def load_waivers(path: Path | None) -> list[Waiver]:
-    """The waivers of a file (``waivers:`` list); every error with its line."""
+def load_waivers(
+    path: Path | None, max_days: int | None = None, today: dt.date | None = None
+) -> list[Waiver]:
+    """The waivers of a file (``waivers:`` list); every error with its line. An expiry more
+    than ``max_days`` (the policy's waiver_max_days) after ``today`` is an error."""
     if path is None:
         return []
     data, node = _load(path)
@@ -128,10 +156,12 @@ def load_waivers(path: Path | None) -> list[Waiver]:
         raise InputError(f"{path}:1: a waiver file holds 'waivers:', a list of waivers")
     entries = next(v for k, v in node.value if k.value == "waivers").value  # type: ignore[union-attr]
     known = {c.id for c in checks.CHECKS}
+    days = checks.defaults()["waiver_max_days"] if max_days is None else max_days
+    latest = (today or dt.date.today()) + dt.timedelta(days=days)
     waivers, errors = [], []
     for entry, item in zip(data["waivers"], entries):
         line = item.start_mark.line + 1
-        waiver, problems = _waiver(entry, line, known)
+        waiver, problems = _waiver(entry, line, known, latest)
         errors.extend(f"{path}:{line}: {p}" for p in problems)
         if waiver:
             waivers.append(waiver)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from ..fleet import scope
+
 STATUSES = ("fail", "cannot_check", "waived", "pass", "skip")
 MARKS = {"pass": "✓", "fail": "✗", "waived": "W", "cannot_check": "?", "skip": "·"}
 LABELS = {
@@ -91,7 +93,7 @@ def host_detail(report: dict[str, Any], host: dict[str, Any]) -> str:
         if o["waiver"]:
             w = o["waiver"]
             state = "expired" if w["expired"] else "until"
-            evidence += f"<li>waiver ({state} {e(w['expires'])}, approved by {e(w['approved_by'])}): {e(w['justification'])}</li>"
+            evidence += f"<li>waiver for {e(scope(w))} ({state} {e(w['expires'])}, approved by {e(w['approved_by'])}): {e(w['justification'])}</li>"
         fix = e(c["remediation"]) if o["status"] in ("fail", "waived") else ""
         cis = f" <small>(CIS {e(c['cis'])})</small>" if c["cis"] else ""
         rows.append(
@@ -111,7 +113,7 @@ def waivers(report: dict[str, Any]) -> str:
         return "<p>No waivers.</p>"
     rows = "".join(
         f'<tr class="{"fail" if w["expired"] else "waived"}"><td>{e(w["check"])}</td>'
-        f"<td>{e(', '.join(w['hosts'] + [f'group {g}' for g in w['groups']]))}</td><td>{e(w['justification'])}</td>"
+        f"<td>{e(scope(w))}</td><td>{e(w['justification'])}</td>"
         f"<td>{e(w['approved_by'])}</td><td>{e(w['expires'])}{' (expired)' if w['expired'] else ''}</td></tr>"
         for w in report["waivers"]
     )

@@ -7,6 +7,8 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from ..fleet import scope
+
 _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -43,7 +45,8 @@ def suite(report: dict[str, Any], host: dict[str, Any]) -> ET.Element:
                 case,
                 "skipped",
                 message=text(
-                    f"waived until {w['expires']} by {w['approved_by']}: {w['justification']}"
+                    f"waived for {scope(w)} until {w['expires']} by {w['approved_by']}: "
+                    f"{w['justification']}"
                 ),
             )
             counts["skipped"] += 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..fleet import OUTCOMES as COLUMNS
-from ..fleet import printable
+from ..fleet import printable, scope
 
 
 def safe(text: Any) -> str:
@@ -44,7 +44,9 @@ def details(report: dict[str, Any]) -> list[str]:
                 if o["waiver"]:
                     w = o["waiver"]
                     why = safe(w["justification"])
-                    lines.append(f"          waiver expired on {w['expires']}: {why}")
+                    lines.append(
+                        f"          waiver for {safe(scope(w))} expired on {w['expires']}: {why}"
+                    )
                 lines.append(f"          fix:   {safe(check['remediation'])}")
             elif o["status"] == "cannot_check":
                 lines.append(f"CANNOT  {name}  {head}: {safe(o['reason'])}")
@@ -52,7 +54,8 @@ def details(report: dict[str, Any]) -> list[str]:
                 w = o["waiver"]
                 lines.append(
                     f"WAIVED  {name}  {head}: {safe(w['justification'])} "
-                    f"(approved by {safe(w['approved_by'])}, expires {w['expires']})"
+                    f"(for {safe(scope(w))}, approved by {safe(w['approved_by'])}, "
+                    f"expires {w['expires']})"
                 )
     return lines
 

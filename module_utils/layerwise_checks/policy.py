@@ -13,9 +13,9 @@ from typing import Any
 
 Policy = dict[str, Any]
 
-# key: (kind, default, what it means). Kinds: str, bool, int (0-100 for percents), mode (an
-# octal string such as "0644"), strings (a list of str), dict, tristate (true, false or null),
-# store (one of STORES).
+# key: (kind, default, what it means). Kinds: str, bool, int (0-100 for percents), days
+# (1-3650), mode (an octal string such as "0644"), strings (a list of str), dict, tristate
+# (true, false or null), store (one of STORES).
 POLICY: dict[str, tuple[str, Any, str]] = {
     "driver": ("str", "overlay2", "storage driver docker info must report"),
     "image_store": (
@@ -52,6 +52,11 @@ POLICY: dict[str, tuple[str, Any, str]] = {
     "unit_max_mode": ("mode", "0644", "widest mode of docker.service (CIS 3.2)"),
     "config_dir_max_mode": ("mode", "0755", "widest mode of /etc/docker (CIS 3.6)"),
     "audit_paths": ("strings", [], "paths that must have audit rules (CIS 1.1.x); empty: none"),
+    "waiver_max_days": (
+        "days",
+        180,
+        "the furthest a waiver's expiry may lie ahead, in days: longer ones are refused",
+    ),
 }
 
 _MODE = re.compile(r"^0?[0-7]{3}$")
@@ -102,6 +107,10 @@ def _kind_error(kind: str, value: Any) -> str:
         isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100
     ):
         return "a whole number from 0 to 100"
+    if kind == "days" and (
+        isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650
+    ):
+        return "a whole number of days from 1 to 3650"
     if kind == "mode" and not (isinstance(value, str) and _MODE.match(value)):
         return 'an octal mode in quotes, such as "0644"'
     if kind == "strings" and not (

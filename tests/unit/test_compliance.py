@@ -176,7 +176,7 @@ def test_a_live_waiver_waives_and_an_expired_one_fails_again_saying_when(lab) ->
     outcome = {o["id"]: o for o in expired["hosts"][1]["results"]}["CFG-006"]
     assert outcome["status"] == "fail"
     assert outcome["waiver"]["expired"] is True
-    assert "waiver expired on 2026-11-28" in render.terminal.render(expired)
+    assert "waiver for lab-2 expired on 2026-11-28" in render.terminal.render(expired)
 
 
 def test_waivers_match_host_and_group_patterns_and_only_their_check(lab) -> None:

@@ -4,16 +4,19 @@ command exits 2 without a traceback (layerwise/yamlfile.py, layerwise/inputs.py)
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import resource
 import subprocess
 import sys
 from pathlib import Path
 
+import layerwise_checks as checks
 import pytest
 
-from layerwise import inputs, yamlfile
+from layerwise import fleet, inputs, render, yamlfile
 
+from . import snapshots as s
 from .conftest import ROOT
 
 # a few hundred bytes that expand to 10^9 strings if aliases are followed
@@ -192,3 +195,61 @@ def test_the_command_exits_2_with_one_line_and_no_traceback(
     assert lines[1:] == [
         f"{path}:2: not valid YAML: aliases (*name) are not accepted: write the value out"
     ]
+
+
+TODAY = dt.date(2026, 12, 7)
+
+
+def waivers_file(tmp_path: Path, body: str) -> Path:
+    return write(
+        tmp_path,
+        "waivers:\n  - check: CFG-006\n    justification: j\n    approved_by: a\n" + body,
+        "waivers.yml",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ("    hosts: ['*']\n    expires: 2027-01-01\n", "hosts pattern '*' names every one"),
+        ("    groups: ['**', web]\n    expires: 2027-01-01\n", "groups pattern '**' names every"),
+        ("    hosts: ['?*']\n    expires: 2027-01-01\n", "hosts pattern '?*' names every one"),
+        (
+            "    fleet: true\n    hosts: [a]\n    expires: 2027-01-01\n",
+            "fleet: true waives every host: give no",
+        ),
+        ("    fleet: yes please\n    expires: 2027-01-01\n", "fleet 'yes please' is not true"),
+        ("    hosts: [a]\n    expires: 2027-06-06\n", "expires 2027-06-06 is after 2027-06-05"),
+    ],
+    ids=["star", "double-star", "any-name", "fleet-and-hosts", "fleet-not-bool", "too-far"],
+)
+def test_a_waiver_for_everyone_or_for_too_long_is_refused(
+    tmp_path: Path, body: str, error: str
+) -> None:
+    path = waivers_file(tmp_path, body)
+    with pytest.raises(inputs.InputError) as refused:
+        inputs.load_waivers(path, 180, TODAY)
+    assert str(refused.value).startswith(f"{path}:2: {error}"), refused.value
+
+
+def test_a_fleet_wide_waiver_is_explicit_and_shown_as_such_everywhere(tmp_path: Path) -> None:
+    path = waivers_file(tmp_path, "    fleet: true\n    expires: 2027-06-05\n")
+    (fleet_wide,) = inputs.load_waivers(path, 180, TODAY)
+    assert fleet_wide.fleet
+    assert fleet_wide.as_dict()["fleet"] is True
+    snap = s.healthy()
+    snap["daemon_json"]["file"]["mode"] = 0o664  # CFG-006 fails on every host
+    result = {"results": checks.results(snap), "summary": {}}
+    report = fleet.report({"hosts": {"a": result, "b": result}}, checks.defaults(), [fleet_wide])
+    outcomes = [o["status"] for h in report["hosts"] for o in h["results"] if o["id"] == "CFG-006"]
+    assert outcomes == ["waived"] * 2
+    assert report["waivers"][0]["fleet"] is True
+    texts = {
+        "terminal": render.terminal.render(report),
+        "html": render.html.render(report),
+        "junit": render.junit.render(report),
+    }
+    for name, text in texts.items():
+        assert fleet.FLEET_WIDE in text, name
+    narrow = waivers_file(tmp_path, "    hosts: [a]\n    expires: 2027-06-05\n")
+    assert not inputs.load_waivers(narrow, 180, TODAY)[0].fleet

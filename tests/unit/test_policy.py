@@ -94,6 +94,7 @@ WRONG_KIND = {
     "str": 3,
     "bool": "yes",
     "int": "10",
+    "days": 0,
     "mode": 644,
     "strings": "xfs",
     "dict": ["a"],
@@ -108,6 +109,11 @@ def test_every_policy_key_refuses_a_value_of_the_wrong_kind(key: str) -> None:
     errors = checks.validate({key: WRONG_KIND[kind]})[1]
     assert len(errors) == 1
     assert errors[0].startswith(f"{key}: {WRONG_KIND[kind]!r} is not "), errors
+
+
+@pytest.mark.parametrize(("value", "errors"), [(1, 0), (3650, 0), (3651, 1), (True, 1), (7.0, 1)])
+def test_waiver_max_days_is_a_whole_number_of_days_up_to_ten_years(value: Any, errors: int) -> None:
+    assert len(checks.validate({"waiver_max_days": value})[1]) == errors
 
 
 @pytest.mark.parametrize("value", [0, 100])
