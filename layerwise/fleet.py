@@ -226,7 +226,12 @@ def drift(hosts: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         seen.add(names)
         for field in DRIFT_FIELDS:
-            values = {h["name"]: _value(h["summary"], field) for h in members}
+            # a host that did not report the field is not different, only silent
+            values = {
+                h["name"]: _value(h["summary"], field)
+                for h in members
+                if h["summary"].get(field) is not None
+            }
             counts = collections.Counter(values.values())
             if len(counts) < 2:
                 continue
