@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,6 +25,7 @@ from layerwise_checks.policy import shown
 MAX_BYTES = 1 << 20  # 1 MiB: a policy or a waiver file is a few KiB
 MAX_DEPTH = 32
 MAX_DIGITS = 30
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _PLAIN = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map")
 }
@@ -86,6 +88,10 @@ class _Loader(yaml.SafeLoader):
                 None, None, f"a number longer than {MAX_DIGITS} characters", node.start_mark
             )
         value = super().construct_object(node, deep=deep)
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a lone surrogate (\\ud800-\\udfff) is not text", node.start_mark
+            )
         if isinstance(value, float) and not math.isfinite(value):
             raise yaml.constructor.ConstructorError(
                 None, None, f"{node.value} is not a finite number", node.start_mark

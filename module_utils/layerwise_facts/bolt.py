@@ -24,6 +24,11 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
+from .files import read_bytes
+
+# containerd's metadata database: kilobytes per image and container; read whole, so bounded
+MAX_DB = 1 << 30
+
 MAGIC = 0xED0CDAED
 VERSION = 2
 BRANCH, LEAF, META, FREELIST = 0x01, 0x02, 0x04, 0x10
@@ -224,8 +229,7 @@ def parse(data: bytes) -> Bucket:
 
 def load(path: str) -> Bucket:
     """The root bucket of the bbolt database at ``path`` (read whole, never written)."""
-    with open(path, "rb") as handle:
-        data = handle.read()
+    data = read_bytes(path, limit=MAX_DB)  # a regular file, bounded
     try:
         return parse(data)
     except (ValueError, struct.error) as exc:

@@ -47,6 +47,7 @@ import re
 from typing import Any
 
 from . import bolt
+from .files import read_bytes
 
 SYSTEM_ADDRESS = "/run/containerd/containerd.sock"
 SYSTEM_ROOT = "/var/lib/containerd"
@@ -298,9 +299,8 @@ def read_blob(content_dir: str, digest: str) -> dict[str, Any] | None:
     """A JSON blob of containerd's content store (``blobs/<algorithm>/<hex>``), or None."""
     algorithm, _, hexdigest = digest.partition(":")
     try:
-        with open(os.path.join(content_dir, "blobs", algorithm, hexdigest), "rb") as handle:
-            blob = json.loads(handle.read())
-    except (OSError, ValueError):
+        blob = json.loads(read_bytes(os.path.join(content_dir, "blobs", algorithm, hexdigest)))
+    except (OSError, ValueError, RecursionError):
         return None
     return blob if isinstance(blob, dict) else None
 

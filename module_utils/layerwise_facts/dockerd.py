@@ -13,7 +13,7 @@ import shlex
 import time
 from typing import Any
 
-from .files import describe_path, read_text, run
+from .files import describe_path, read_bytes, read_text, run
 
 # dockerd flags that set what daemon.json's storage keys set, and the key each one clashes with.
 STORAGE_FLAGS = {
@@ -310,11 +310,10 @@ def read_daemon_json(path: str) -> dict[str, Any]:
         return {"exists": False, "path": path, "content": {}, "error": ""}
     bad = {"exists": True, "path": path, "content": None, "file": describe_path(path)}
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        text = read_bytes(path).decode("utf-8")
         content = json.loads(text) if text.strip() else {}
-    except (OSError, ValueError) as exc:
-        return {**bad, "error": str(exc)}
+    except (OSError, ValueError, RecursionError) as exc:
+        return {**bad, "error": str(exc)[:300] or type(exc).__name__}
     if not isinstance(content, dict):
         return {**bad, "error": "the top level is not a JSON object"}
     return {

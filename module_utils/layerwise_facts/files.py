@@ -22,30 +22,54 @@ def run(argv: list[str]) -> tuple[int, str, str]:
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def read_text(path: str, regular: bool = False, dir_fd: int | None = None) -> str | None:
-    """A small file's text without its trailing newline, None when it cannot be read.
+# The most the reader reads of one file it parses (daemon.json, a unit, an image config, a
+# blob): a config of Docker's is kilobytes; a file larger is reported, never read whole
+MAX_FILE = 16 << 20
 
-    As ``open(path, encoding="utf-8").read()`` reads it (newlines made ``\n``), without a
-    file object: the reader reads tens of thousands of these. ``regular``: a plain file on
-    disk, whose short read is its end (one read call, not two; not for /proc or /sys).
-    ``dir_fd``: ``path`` is relative to that open dir (a short walk, not the whole path).
-    """
+
+class Unreadable(OSError):
+    """A file the reader does not read: not a regular file, or larger than it reads."""
+
+
+def read_bytes(
+    path: str, regular: bool = False, dir_fd: int | None = None, limit: int = MAX_FILE
+) -> bytes:
+    """A file's bytes, read as hostile input: opened without blocking (a FIFO has no writer
+    to wait for), only a regular file (the kernel's /proc and /sys files are regular too; a
+    device such as /dev/zero is not), at most ``limit`` bytes (Unreadable otherwise; OSError
+    when it cannot be opened). ``regular``: a plain file on disk, whose short read is its end
+    (one read call, not two; not for /proc or /sys). ``dir_fd``: ``path`` is relative to that
+    open dir (a short walk, not the whole path)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=dir_fd)
     try:
-        fd = os.open(path, os.O_RDONLY, dir_fd=dir_fd)
-    except OSError:
-        return None
-    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise Unreadable(f"{path}: not a regular file but a {file_type(mode)}")
         data = os.read(fd, _SMALL if regular else _CHUNK)
         if not regular or len(data) == _SMALL:
-            chunks = [data]
-            while chunks[-1]:
-                chunks.append(os.read(fd, _CHUNK))
+            chunks, size = [data], len(data)
+            while chunks[-1] and size <= limit:
+                chunks.append(os.read(fd, min(_CHUNK, limit + 1 - size)))
+                size += len(chunks[-1])
             data = b"".join(chunks)
-        text = data.decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+        if len(data) > limit:
+            raise Unreadable(f"{path}: larger than {limit} bytes, more than the reader reads")
+        return data
     finally:
         os.close(fd)
+
+
+def read_text(path: str, regular: bool = False, dir_fd: int | None = None) -> str | None:
+    """A small file's text without its trailing newline, None when it cannot be read (also
+    when read_bytes refuses it: not a regular file, or too large).
+
+    As ``open(path, encoding="utf-8").read()`` reads it (newlines made ``\n``), without a
+    file object: the reader reads tens of thousands of these.
+    """
+    try:
+        text = read_bytes(path, regular, dir_fd).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.rstrip("\n")

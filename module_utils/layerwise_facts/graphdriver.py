@@ -10,7 +10,7 @@ import stat
 from typing import Any
 
 from .engine import DockerAPI
-from .files import file_type, read_text
+from .files import file_type, read_bytes, read_text
 
 LAYERDB_FILES = ("cache-id", "diff", "parent", "size")
 
@@ -147,9 +147,8 @@ def read_images(api: DockerAPI, image_root: str) -> list[dict[str, Any]]:
         image_id = summary["Id"]
         path = os.path.join(image_root, "imagedb/content", image_id.replace(":", "/", 1))
         try:
-            with open(path, encoding="utf-8") as handle:
-                config = json.load(handle)
-        except (OSError, ValueError):
+            config = json.loads(read_bytes(path, regular=True))
+        except (OSError, ValueError, RecursionError):
             config = {}
         images.append(
             {

@@ -523,3 +523,29 @@ def test_a_drop_in_removed_without_daemon_reload_leaves_the_unit_found(
     unit = dockerd.read_unit()
     assert (unit["found"], unit["masked"]) == (True, False)
     assert unit["config_file"] == "/srv/d.json"
+
+
+def test_the_reader_reads_only_regular_files_of_bounded_size(tmp_path: Path) -> None:
+    """A hostile host's daemon.json: a FIFO (no writer: opening must not wait), a link to
+    /dev/zero (endless), or more than the reader reads: each is reported, none read."""
+    from layerwise_facts import files
+
+    fifo, zero, big = tmp_path / "fifo.json", tmp_path / "zero.json", tmp_path / "big.json"
+    os.mkfifo(fifo)
+    zero.symlink_to("/dev/zero")
+    big.write_bytes(b" " * (files.MAX_FILE + 1))
+    said = {
+        fifo: "not a regular file but a fifo",
+        zero: "not a regular file but a char",
+        big: f"larger than {files.MAX_FILE} bytes",
+    }
+    for path, problem in said.items():
+        read = dockerd.read_daemon_json(str(path))
+        assert read["content"] is None
+        assert read["error"].startswith(f"{path}: {problem}"), read["error"]
+        assert files.read_text(str(path)) is None
+    small = tmp_path / "daemon.json"
+    small.write_text('{"data-root": "/srv/docker"}\n')
+    assert dockerd.read_daemon_json(str(small))["content"] == {"data-root": "/srv/docker"}
+    with pytest.raises(files.Unreadable, match="larger than 10 bytes"):
+        files.read_bytes(str(small), limit=10)

@@ -37,6 +37,8 @@ REFUSED_TEXT = [
     pytest.param("daemon_json:\n  x: -.inf\n", "-.inf is not a finite number", 2, id="inf"),
     pytest.param("min_free_percent: " + "9" * 5000, "a number longer than 30", 1, id="huge-int"),
     pytest.param("1: x\n", "the key '1' is not a string", 1, id="int-key"),
+    pytest.param('"\\uD800": null\n', "a lone surrogate", 1, id="surrogate-key"),
+    pytest.param('driver: "a\\udfffb"\n', "a lone surrogate", 1, id="surrogate-value"),
     pytest.param("driver: a\0b\n", "character #x0000 is not allowed", 1, id="nul"),
 ]
 
