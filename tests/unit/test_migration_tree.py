@@ -381,3 +381,21 @@ def test_a_shim_still_running_stops_the_copy_of_containerds_root(tmp_path: Path)
     params["proc"] = str(fake_proc(tmp_path / "proc-after", dict([init])))
     migration.copy(params)
     assert states.load(params["staging"])["phase"] == "copied"
+
+
+def test_clear_keeps_exactly_the_names_asked_and_removes_links_not_their_targets(
+    tmp_path: Path,
+) -> None:
+    top, outside = tmp_path / "top", tmp_path / "outside"
+    for d in (top / "keep-dir", top / "gone-dir", outside):
+        d.mkdir(parents=True)
+    (top / "keep-dir" / "f").write_text("kept")
+    (top / "gone-dir" / "f").write_text("gone")
+    (top / "keep-file").write_text("kept")
+    (top / "gone-file").write_text("gone")
+    (outside / "precious").write_text("not ours")
+    (top / "link-to-outside").symlink_to(outside)
+    tree.clear(str(top), keep=("keep-dir", "keep-file"))
+    assert sorted(p.name for p in top.iterdir()) == ["keep-dir", "keep-file"]
+    assert (top / "keep-dir" / "f").read_text() == "kept"
+    assert (outside / "precious").read_text() == "not ours"

@@ -92,11 +92,43 @@ def test_read_marks_the_containers_run_with_rm(monkeypatch: pytest.MonkeyPatch) 
     }
 
     def lines(argv: list[str], some: bool = False) -> list[str]:
-        key = argv[1] if argv[1] not in ("image",) or argv[2] == "ls" else "layers"
-        return {**answers, "layers": ["sha256:1 d1,"]}[key]
+        asked.append(argv)
+        return answers[argv[2] if argv[1] == "image" else argv[1]]
 
     monkeypatch.setattr(view, "_lines", lines)
     seen = view.read()
     assert [c.get("autoremove") for c in seen["containers"].values()] == [None, "true", None]
     assert seen["layers"] == {"sha256:1": ["d1"]}
     assert seen["changes"] == {"c3": ["A /x"]}
+
+
+def test_read_asks_the_engine_for_each_images_layers_by_image_id(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The layers are asked for by image ID (two names of one image are one image; a name
+    can move to another image between the record and the check), and autoremove is read."""
+    asked: list[list[str]] = []
+    answers = {
+        "ls": ["sha256:1 web:latest", "sha256:1 web:v1", "sha256:2 <none>:<none>"],
+        "ps": ["c1 one web:latest running", "c2 two web:latest exited"],
+        "volume": ["data"],
+        "inspect": ["sha256:1 sha256:a,sha256:b,", "sha256:2 sha256:a,"],
+        "container": ["c1 true", "c2 false"],
+        "diff": ["A /x"],
+    }
+
+    def lines(argv: list[str], some: bool = False) -> list[str]:
+        asked.append(argv)
+        key = (
+            argv[2] if argv[1] in ("image", "volume") and argv[2] in ("ls", "inspect") else argv[1]
+        )
+        return answers["volume" if argv[1] == "volume" else key]
+
+    monkeypatch.setattr(view, "_lines", lines)
+    seen = view.read()
+    inspect = next(a for a in asked if a[1:3] == ["image", "inspect"])
+    assert inspect[-2:] == ["sha256:1", "sha256:2"]
+    assert seen["layers"] == {"sha256:1": ["sha256:a", "sha256:b"], "sha256:2": ["sha256:a"]}
+    assert seen["containers"]["c1"]["autoremove"] == "true"
+    assert "autoremove" not in seen["containers"]["c2"]
+    assert seen["changes"] == {"c2": ["A /x"]}
