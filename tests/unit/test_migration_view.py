@@ -92,8 +92,8 @@ def test_read_marks_the_containers_run_with_rm(monkeypatch: pytest.MonkeyPatch) 
     }
 
     def lines(argv: list[str], some: bool = False) -> list[str]:
-        asked.append(argv)
-        return answers[argv[2] if argv[1] == "image" else argv[1]]
+        key = argv[1] if argv[1] not in ("image",) or argv[2] == "ls" else "layers"
+        return {**answers, "layers": ["sha256:1 d1,"]}[key]
 
     monkeypatch.setattr(view, "_lines", lines)
     seen = view.read()
@@ -106,7 +106,7 @@ def test_read_asks_the_engine_for_each_images_layers_by_image_id(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The layers are asked for by image ID (two names of one image are one image; a name
-    can move to another image between the record and the check), and autoremove is read."""
+    can move to another image between the record and the check)."""
     asked: list[list[str]] = []
     answers = {
         "ls": ["sha256:1 web:latest", "sha256:1 web:v1", "sha256:2 <none>:<none>"],
@@ -117,14 +117,11 @@ def test_read_asks_the_engine_for_each_images_layers_by_image_id(
         "diff": ["A /x"],
     }
 
-    def lines(argv: list[str], some: bool = False) -> list[str]:
+    def engine(argv: list[str], some: bool = False) -> list[str]:
         asked.append(argv)
-        key = (
-            argv[2] if argv[1] in ("image", "volume") and argv[2] in ("ls", "inspect") else argv[1]
-        )
-        return answers["volume" if argv[1] == "volume" else key]
+        return answers[argv[2] if argv[1] == "image" else argv[1]]
 
-    monkeypatch.setattr(view, "_lines", lines)
+    monkeypatch.setattr(view, "_lines", engine)
     seen = view.read()
     inspect = next(a for a in asked if a[1:3] == ["image", "inspect"])
     assert inspect[-2:] == ["sha256:1", "sha256:2"]
