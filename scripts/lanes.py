@@ -89,7 +89,8 @@ def main(argv: list[str]) -> int:
         thread.start()
     last = began
     while any(t.is_alive() for t in threads):
-        time.sleep(1)
+        for thread in threads:
+            thread.join(timeout=0.2)  # returns at once when it ended
         if time.monotonic() - last >= HEARTBEAT_S:
             last = time.monotonic()
             done = ", ".join(results) or "none"
