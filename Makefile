@@ -43,9 +43,10 @@ help:
 	@echo "make venv            the Python venv .venv from requirements.txt (no root, no Docker)"
 	@echo "make clean           remove the venv and caches"
 
-$(BIN)/.installed: requirements.txt
+$(BIN)/.installed: requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 venv: $(BIN)/.installed
@@ -141,7 +142,7 @@ test:
 	echo "make test: $$( [ $$rc -eq 0 ] && echo ok || echo FAILED ) in $$(( $$(date +%s) - start ))s"; \
 	exit $$rc
 
-# Fleet compliance: python -m layerwise compliance (playbooks/compliance.yml). make's own exit
+# Fleet compliance: python -m layerwise compliance (layerwise.docker.compliance). make's own exit
 # status is 2 on any failure; the plain command exits 0 pass, 1 failed, 2 could not check.
 compliance: venv
 	@$(BIN)/python -m layerwise compliance -i $(INVENTORY) --limit '$(LIMIT)' \
@@ -160,9 +161,9 @@ bench: lab-up bench-layers
 # needed: on overlay2, then on the containerd image store.
 LAYERS ?= 1111 10000
 bench-layers: venv
-	@scripts/stage.sh "bench: reader + judge on crafted layers" $(BIN)/python scripts/bench_layers.py $(LAYERS)
+	@scripts/stage.sh "bench: reader + judge on crafted layers" $(BIN)/python -m scripts.bench_layers $(LAYERS)
 	@scripts/stage.sh "bench: reader + judge on crafted layers, containerd store" \
-		$(BIN)/python scripts/bench_layers.py --store containerd $(LAYERS)
+		$(BIN)/python -m scripts.bench_layers --store containerd $(LAYERS)
 
 # A crafted data root (MOVE_LAYERS layers, MOVE_GIB GiB of volume data) copied onto a new
 # loop xfs: the move's copy and proof against the cp -a and rsync -aHAX floors. As root.
@@ -170,7 +171,7 @@ MOVE_LAYERS ?= 1111
 MOVE_GIB ?= 3
 bench-move: venv
 	@scripts/ensure-tools.sh
-	@scripts/stage.sh "bench: data root move" $(BIN)/python scripts/bench_move.py $(MOVE_LAYERS) $(MOVE_GIB)
+	@scripts/stage.sh "bench: data root move" $(BIN)/python -m scripts.bench_move $(MOVE_LAYERS) $(MOVE_GIB)
 
 # A whole move on a real lab host (Docker 20.10, overlay2) holding the sample images and
 # containers, MOVE_IMAGES x MOVE_IMAGE_LAYERS more layers and MOVE_GIB GiB more volume data:
@@ -179,7 +180,7 @@ bench-move: venv
 MOVE_IMAGES ?= 10
 MOVE_IMAGE_LAYERS ?= 110
 bench-move-host: venv engine
-	@scripts/stage.sh "bench: data root move on a lab host" $(BIN)/python scripts/bench_move_host.py \
+	@scripts/stage.sh "bench: data root move on a lab host" $(BIN)/python -m scripts.bench_move_host \
 		$(MOVE_IMAGES) $(MOVE_IMAGE_LAYERS) $(MOVE_GIB)
 
 clean:

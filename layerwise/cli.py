@@ -5,7 +5,7 @@
   python -m layerwise inputs [--policy FILE] [--waivers FILE]      check them, print the policy
   python -m layerwise report --raw FILE [--policy ...] [--waivers ...] [--out DIR] [--textfile]
 
-``compliance`` checks the inputs, runs playbooks/compliance.yml (which runs ``report``) and
+``compliance`` checks the inputs, runs layerwise.docker.compliance (which runs ``report``) and
 exits with the report's code: 0 every check passed or is waived, 1 a check failed, 2 a host or
 a check could not be checked, or the input is wrong.
 """
@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from . import ROOT, fleet, render
+from . import collection, fleet, render
 from .inputs import InputError, load_policy, load_waivers
 from .yamlfile import FileError
 
@@ -28,25 +27,29 @@ EXIT_BAD_INPUT = 2
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="python -m layerwise", description=__doc__.split("\n")[0])
+    top = argparse.ArgumentParser(prog="layerwise", description=__doc__.split("\n")[0])
     sub = top.add_subparsers(dest="command", required=True)
 
     def inputs(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--policy", type=Path, help="policy YAML (default: policy/default.yml)")
+        p.add_argument(
+            "--policy", type=Path, help="policy YAML (default: layerwise/policy/default.yml)"
+        )
         p.add_argument("--waivers", type=Path, help="waivers YAML")
 
     run = sub.add_parser("compliance", help="check a fleet and write the reports")
     run.add_argument("-i", "--inventory", required=True, help="Ansible inventory")
     run.add_argument("--limit", default="all", help="host pattern (default: all)")
     inputs(run)
-    run.add_argument("--out", type=Path, default=ROOT / "reports", help="reports directory")
+    run.add_argument(
+        "--out", type=Path, default=Path("reports"), help="reports directory (default: ./reports)"
+    )
     run.add_argument("--textfile", type=Path, help="also write the Prometheus textfile here")
     run.add_argument("--forks", type=int, default=20, help="hosts checked at once (default 20)")
     inputs(sub.add_parser("inputs", help="check the policy and waivers; print the policy"))
     report = sub.add_parser("report", help="judge what hosts sent back, write the reports")
     report.add_argument("--raw", type=Path, required=True, help="compliance-raw.json")
     inputs(report)
-    report.add_argument("--out", type=Path, default=ROOT / "reports")
+    report.add_argument("--out", type=Path, default=Path("reports"))
     report.add_argument("--textfile", type=Path)
     return top
 
@@ -72,15 +75,13 @@ def compliance(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     given = args.out / ".compliance-extra-vars.yml"
     given.write_text(unsafe_vars(extra), encoding="utf-8")
-    env = dict(
-        os.environ, ANSIBLE_CONFIG=os.environ.get("ANSIBLE_CONFIG", str(ROOT / "ansible.cfg"))
-    )
+    env = collection.ansible_env()
     playbook = Path(sys.executable).with_name("ansible-playbook")
     command = [
         str(playbook),
         "-i",
         args.inventory,
-        str(ROOT / "playbooks/compliance.yml"),
+        f"{collection.NAME}.compliance",
         "--forks",
         str(args.forks),
         "-e",

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 
-import layerwise_checks as checks
+from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
 
-from . import ROOT
-
+# the checkout this module is in (a tool for the repository: it rewrites its documents)
+ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 CHECKS_DOC = ROOT / "docs/checks.md"
 BEGIN = "<!-- checks table: generated from the registry (python -m layerwise.docs) -->"
@@ -28,8 +29,8 @@ def checks_doc() -> str:
     parts = [
         "# layerwise checks",
         "",
-        "Generated from the registry (`module_utils/layerwise_checks`) by "
-        "`python -m layerwise.docs`; do not edit by hand.",
+        "Generated from the registry (the collection's `plugins/module_utils/layerwise_checks`) "
+        "by `python -m layerwise.docs`; do not edit by hand.",
     ]
     for c in checks.CHECKS:
         cis = f", CIS Docker Benchmark 1.6: {c.cis}" if c.cis else ""

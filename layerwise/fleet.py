@@ -1,6 +1,6 @@
 """A compliance run's verdict: what each host sent back, made safe, waived, compared.
 
-Input is what playbooks/compliance.yml registers per host (``{"hosts": {name: result},
+Input is what layerwise.docker.compliance registers per host (``{"hosts": {name: result},
 "groups": {name: [group, ...]}}``: the overlay2_facts module's outcomes and summary, or why
 the host could not be checked). Everything a host sends is
 untrusted: strings are bounded and credentials in URLs redacted here, once, before any report
@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import layerwise_checks as checks
+from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
 
 from . import yamlfile
 from .inputs import Waiver
@@ -76,7 +76,7 @@ def clean(value: Any, depth: int = 0) -> Any:
 
 
 def load_raw(path: Path) -> dict[str, Any]:
-    """What playbooks/compliance.yml wrote (compliance-raw.json), read as hostile input:
+    """What layerwise.docker.compliance wrote (compliance-raw.json), read as hostile input:
     a regular file of at most MAX_RAW_BYTES, strict JSON, a mapping with ``hosts``
     (yamlfile.FileError, one line, when not)."""
     text = yamlfile.read_text(path, MAX_RAW_BYTES)
@@ -93,7 +93,7 @@ def load_raw(path: Path) -> dict[str, Any]:
         raise yamlfile.FileError(f"{path}: not valid JSON: {what}") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("hosts"), dict):
         raise yamlfile.FileError(
-            f"{path}: not what playbooks/compliance.yml writes: a mapping with 'hosts' "
+            f"{path}: not what layerwise.docker.compliance writes: a mapping with 'hosts' "
             "(host name: its result)"
         )
     return raw

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import layerwise_checks as checks
 import yaml
-from layerwise_checks.policy import shown
 
-from . import ROOT, yamlfile
+from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_checks.policy import shown
 
-DEFAULT_POLICY = ROOT / "policy/default.yml"
+from . import yamlfile
+
+DEFAULT_POLICY = Path(__file__).with_name("policy") / "default.yml"
 WAIVER_KEYS = {"check", "hosts", "groups", "fleet", "justification", "expires", "approved_by"}
 # a pattern of wildcards only names every host or group: a fleet-wide waiver says fleet: true
 _EVERYTHING = re.compile(r"^[*?]*\*[*?]*$")

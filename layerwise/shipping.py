@@ -1,8 +1,8 @@
 """The reader as one ``python3 -c`` command: a zipapp built in memory, sent in one argument.
 
 Everything that runs the reader on a host outside Ansible (tests/conftest.py, scripts/bench.sh,
-playbooks/bench.yml) takes it from here. The zipapp holds module_utils/layerwise_facts,
-module_utils/layerwise_checks and a ``__main__`` that runs the reader with ``--params JSON``;
+playbooks/bench.yml) takes it from here. The zipapp holds the collection's module_utils
+layerwise_facts and layerwise_checks and a ``__main__`` that runs the reader with ``--params JSON``;
 the bootstrap base64-decodes and unpacks it into a temporary file, runs it from there
 (zipimport) and removes the file. The archive's files are stored, and the whole archive packed
 with xz (lzma, in every CPython's standard library on the hosts we know): across files it
@@ -22,7 +22,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from .collection import MODULE_UTILS
+
 PACKAGES = ("layerwise_facts", "layerwise_checks")
 MAX_ARG_STRLEN = 128 * 1024
 # the same bytes for the same sources: no timestamps of the checkout in the archive
@@ -49,19 +50,19 @@ finally:
 """
 
 
-def zipapp(root: Path = ROOT) -> bytes:
+def zipapp(root: Path = MODULE_UTILS) -> bytes:
     """The zipapp's bytes: the reader's and the judge's packages and a ``__main__``."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr(zipfile.ZipInfo("__main__.py", _EPOCH), MAIN)
         for package in PACKAGES:
-            for path in sorted((root / "module_utils" / package).glob("*.py")):
+            for path in sorted((root / package).glob("*.py")):
                 info = zipfile.ZipInfo(f"{package}/{path.name}", _EPOCH)
                 archive.writestr(info, path.read_bytes())
     return buffer.getvalue()
 
 
-def bootstrap(root: Path = ROOT) -> str:
+def bootstrap(root: Path = MODULE_UTILS) -> str:
     """The ``python3 -c`` source that runs the zipapp; arguments after it go to the reader."""
     packed = lzma.compress(zipapp(root), preset=9 | lzma.PRESET_EXTREME)
     code = BOOTSTRAP.format(zipapp=base64.b64encode(packed).decode())

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
-from layerwise_checks.policy import shown
+
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_checks.policy import shown
 
 MAX_BYTES = 1 << 20  # 1 MiB: a policy or a waiver file is a few KiB
 MAX_DEPTH = 32

@@ -52,7 +52,7 @@ compliance() {  # compliance LIMIT NAME: wall and controller CPU seconds, report
   /usr/bin/time -f '{"wall_s": %e, "user_s": %U, "sys_s": %S}' -o "reports/bench-compliance-$2.json" \
     python -m layerwise compliance -i inventories/lab --limit "$1" --out "reports/bench-compliance-$2" \
     >/dev/null || true
-  ANSIBLE_CONFIG=ansible.cfg ansible-playbook -i inventories/lab playbooks/compliance.yml -vvv \
+  ANSIBLE_CONFIG=ansible.cfg ansible-playbook -i inventories/lab layerwise.docker.compliance -vvv \
     -e layerwise_hosts="$1" -e layerwise_reports="$PWD/reports/bench-compliance-$2" 2>&1 |
     grep -c "^<$host> EXEC" >"reports/bench-compliance-$2.execs" || true
 }

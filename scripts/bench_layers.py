@@ -19,8 +19,8 @@ judges it with every check and encodes it as JSON, as the module does on a host.
 if a check of the store (OVL-... or CTD-...) does not pass. Prints, per N, the median of RUNS
 runs: wall (python start included) and where it goes.
 
-    scripts/bench_layers.py 1111 10000     # RUNS=5 by default; BENCH_RUNS=9 for more
-    scripts/bench_layers.py --store containerd 1111 10000
+    python -m scripts.bench_layers 1111 10000     # RUNS=5 by default; BENCH_RUNS=9 for more
+    python -m scripts.bench_layers --store containerd 1111 10000
 """
 
 from __future__ import annotations
@@ -40,14 +40,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "module_utils"))
-import boltwrite  # noqa: E402  (scripts/, this script's own dir)
-from layerwise_facts import bolt  # noqa: E402
-from layerwise_facts.containerd import ARCHES  # noqa: E402
-
-from layerwise import shipping  # noqa: E402
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import bolt
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts.containerd import (
+    ARCHES,
+)
+from layerwise import shipping
+from scripts import boltwrite
 
 CHAIN = 110  # layers per image, as make bench loads them
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -56,7 +54,7 @@ BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 CHILD = """\
 import sys, time
 t0 = time.perf_counter()
-sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[1])  # the zipapp: the reader and the judge as shipped to hosts
 import json
 import layerwise_checks
 from layerwise_facts import snapshot, standalone_params

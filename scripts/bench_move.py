@@ -13,7 +13,7 @@ before each run:
   move: copy      the role's copy step (cp --archive --preserve=all --sparse=always)
   move: verify    the role's proof: both trees read, every file hashed, compared
 
-    scripts/bench_move.py 1111 3      # the defaults (make bench-move)
+    python -m scripts.bench_move 1111 3      # the defaults (make bench-move)
 """
 
 from __future__ import annotations
@@ -26,12 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent / "module_utils"))
-
-from bench_layers import craft_overlay2  # noqa: E402
-from layerwise_migration import tree  # noqa: E402
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_migration import tree
+from scripts.bench_layers import craft_overlay2
 
 WORK = Path(os.environ.get("BENCH_MOVE_DIR", "/var/tmp/layerwise-bench-move"))
 CHUNK = 64 << 20

@@ -17,7 +17,7 @@ keeping the old data root for the floors:
 The page cache is dropped before the move and before each floor. The host is removed at the
 end (BENCH_KEEP=1 keeps it); figures also go to reports/bench-move-host.json.
 
-    scripts/bench_move_host.py 10 110 3     # the defaults (make bench-move-host)
+    python -m scripts.bench_move_host 10 110 3     # the defaults (make bench-move-host)
 """
 
 from __future__ import annotations
@@ -32,11 +32,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tests.lab.conftest import lab_host
+from tests.lab.test_migration import DATA_ROOT, INSTALLS, OLD, VOLUME, Host, install_old
 
-from tests.lab.conftest import lab_host  # noqa: E402
-from tests.lab.test_migration import DATA_ROOT, INSTALLS, OLD, VOLUME, Host, install_old  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 NAME = "layerwise-bench-move"
 FLOOR_IMG = "/var/lib/layerwise/floor.img"

@@ -9,7 +9,6 @@ The run ends with the number of remote commands each host got.
 from __future__ import annotations
 
 import collections
-import importlib.util
 import json
 import os
 import sys
@@ -20,16 +19,14 @@ import pytest
 import testinfra.host
 import yaml
 
+from ansible_collections.layerwise.docker.plugins.filter import docker_storage as role_filters
+from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks
+from layerwise.collection import HOME as COLLECTION
+from layerwise.shipping import bootstrap
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "module_utils"))
-sys.path.insert(0, str(ROOT))
-import layerwise_checks  # noqa: E402  (from module_utils, on the path just above)
-
-from layerwise.shipping import bootstrap  # noqa: E402
-
-ROLE_DEFAULTS = ROOT / "roles/docker_storage/defaults/main.yml"
-ROLE_FILTERS = ROOT / "roles/docker_storage/filter_plugins/docker_storage.py"
-ROLE_VARS = ROOT / "roles/docker_storage/vars/main.yml"
+ROLE_DEFAULTS = COLLECTION / "roles/docker_storage/defaults/main.yml"
+ROLE_VARS = COLLECTION / "roles/docker_storage/vars/main.yml"
 
 
 @pytest.fixture(scope="module")
@@ -59,12 +56,7 @@ def policy(expected: dict[str, Any]) -> dict[str, Any]:
     The role's verify step builds the same policy with the same filter from the same
     variables, so the role and this suite give one verdict.
     """
-    spec = importlib.util.spec_from_file_location("docker_storage_filters", ROLE_FILTERS)
-    assert spec is not None
-    assert spec.loader is not None
-    filters = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(filters)
-    given = filters.role_policy(
+    given = role_filters.role_policy(
         expected["docker_storage_driver"],
         expected["docker_storage_data_root"],
         expected["docker_storage_opts"],

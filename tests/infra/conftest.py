@@ -7,9 +7,10 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import layerwise_checks as checks
 import pytest
 import yaml
+
+from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
 
 from .shared import SAMPLE_ROLE, Snapshot
 

@@ -1,7 +1,7 @@
 """Every check of the registry on the host: what the docker_storage role promises holds.
 
 The checks and the policy are the ones the role's verify step and a compliance run use
-(module_utils/layerwise_checks, the role's docker_storage_policy filter), so the three give
+(plugins/module_utils/layerwise_checks, the role's docker_storage_policy filter), so the three give
 one verdict. A check the policy does not ask for is skipped by the judge with the policy key
 that turned it off; anything else must pass.
 """
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import layerwise_checks as checks
 import pytest
+
+from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
 
 
 @pytest.mark.parametrize("check_id", [c.id for c in checks.CHECKS])

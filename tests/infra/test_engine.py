@@ -4,13 +4,14 @@ engine's own packages come from the pinned suite; nothing else on the host moves
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-ENGINE_DEFAULTS = Path(__file__).resolve().parents[2] / "roles/docker_engine/defaults/main.yml"
+from layerwise.collection import HOME as COLLECTION
+
+ENGINE_DEFAULTS = COLLECTION / "roles/docker_engine/defaults/main.yml"
 
 # Each installed package with the suites (archive and codename) its installed version is
 # available from, read with python3-apt in one command.

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import layerwise_checks as checks
 import pytest
+
+from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
 
 from .shared import INIT_FILES, Snapshot, sha256
 

@@ -154,7 +154,7 @@ def test_a_waiver_waives_and_an_expired_one_fails_again(lab: Lab, tmp_path: Path
 
 def test_the_playbook_gives_the_same_verdicts(run: Run) -> None:
     rc, out = shell(
-        ".venv/bin/ansible-playbook -i inventories/lab playbooks/compliance.yml", timeout=900
+        ".venv/bin/ansible-playbook -i inventories/lab layerwise.docker.compliance", timeout=900
     )
     assert rc != 0, "the playbook must fail when checks fail"
     report = json.loads((REPORTS / "compliance.json").read_text())

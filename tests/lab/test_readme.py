@@ -84,8 +84,8 @@ EXPECTED = {
     ),
     "make compliance INVENTORY=inventories/lab": Expect(0, (PASSED,)),
     ".venv/bin/python -m layerwise compliance -i inventories/lab "
-    "--waivers policy/waivers.example.yml": Expect(0, (PASSED,)),
-    ".venv/bin/ansible-playbook -i inventories/lab playbooks/compliance.yml": Expect(
+    "--waivers layerwise/policy/waivers.example.yml": Expect(0, (PASSED,)),
+    ".venv/bin/ansible-playbook -i inventories/lab layerwise.docker.compliance": Expect(
         0, (PASSED, "failed=0")
     ),
     "make compliance": Expect(0, (PASSED,)),

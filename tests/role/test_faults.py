@@ -16,9 +16,9 @@ import subprocess
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import layerwise_checks
 import pytest
 
+from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks
 from tests.waiting import wait_for
 
 from .conftest import ROOT, RunRole, StartRole

@@ -109,7 +109,7 @@ def test_bad_input_fails_before_any_change(
     assert message in out
 
 
-# Refusals of the host's state (filter_plugins/docker_storage_guard.py, each message proven
+# Refusals of the host's state (plugins/filter/docker_storage_guard.py, each message proven
 # exactly in tests/unit/test_guard.py): here, that the message reaches the user and nothing
 # changed, one per kind of state the role reads.
 UNSAFE_STATE = [

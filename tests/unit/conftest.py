@@ -1,4 +1,5 @@
-"""Load the roles' Python (filter plugins, modules) as plain modules for unit tests."""
+"""Load the lab's Python (its filter plugins, scripts/) as plain modules for unit tests; the
+collection's modules, filters and module_utils are imported by their names, as users do."""
 
 from __future__ import annotations
 
@@ -8,9 +9,6 @@ from pathlib import Path
 from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))  # the controller package, layerwise/
-# the judge is a package of module_utils; hosts get it through Ansible, tests import it
-sys.path.insert(0, str(ROOT / "module_utils"))
 
 
 def load(relative: str) -> ModuleType:

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from layerwise_facts import bolt
+
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import bolt
 
 from . import containerd_store as store
 from .conftest import load

@@ -6,8 +6,9 @@ from __future__ import annotations
 import copy
 from typing import Any, Callable
 
-import layerwise_checks as checks
 import pytest
+
+from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
 
 from . import snapshots as s
 

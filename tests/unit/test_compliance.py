@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import layerwise_checks as checks
 import pytest
 
+from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
 from layerwise import fleet, render
 from layerwise.inputs import InputError, Waiver, load_policy, load_waivers
 

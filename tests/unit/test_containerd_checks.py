@@ -7,10 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-import layerwise_checks as checks
 import pytest
-from layerwise_facts import containerd as c
-from layerwise_facts import mounts
+
+from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
+    containerd as c,
+)
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import mounts
 
 from . import containerd_store as store
 from . import snapshots as s

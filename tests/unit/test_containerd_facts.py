@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from layerwise_facts import bolt, mounts
-from layerwise_facts import containerd as c
+
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import bolt, mounts
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
+    containerd as c,
+)
 
 from . import containerd_store as store
 

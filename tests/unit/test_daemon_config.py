@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import load
+from ansible_collections.layerwise.docker.plugins.filter import docker_storage as filters
 
-filters = load("roles/docker_storage/filter_plugins/docker_storage.py")
 merge = filters.daemon_config
 
 

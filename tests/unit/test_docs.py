@@ -3,6 +3,7 @@ role's variable table is its argument_specs (and its defaults)."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import subprocess
@@ -12,10 +13,16 @@ import pytest
 import yaml
 
 from layerwise import docs
+from layerwise.collection import HOME as COLLECTION
 
-from .conftest import ROOT, load
+from .conftest import ROOT
 
-ROLES = sorted(p.parent.parent for p in ROOT.glob("roles/*/meta/argument_specs.yml"))
+ROLES = sorted(
+    p.parent.parent
+    for home in (ROOT, COLLECTION)
+    for p in home.glob("roles/*/meta/argument_specs.yml")
+)
+MODULES_PACKAGE = "ansible_collections.layerwise.docker.plugins.modules"
 
 
 def test_readme_checks_table_is_the_registry() -> None:
@@ -61,7 +68,7 @@ def test_make_help_names_every_target_readme_lists() -> None:
     assert targets <= named, f"README lists, make help does not: {sorted(targets - named)}"
 
 
-MODULES = sorted(ROOT.glob("library/*.py"))
+MODULES = sorted(COLLECTION.glob("plugins/modules/*.py"))
 
 
 @pytest.mark.parametrize("path", MODULES, ids=[p.stem for p in MODULES])
@@ -69,15 +76,15 @@ def test_a_modules_documentation_parses_and_is_its_argument_spec(path: Path) -> 
     """ansible-doc reads the module's DOCUMENTATION, and its options are what the module
     takes: the same names, types, defaults, choices and required."""
     proc = subprocess.run(
-        [str(ROOT / ".venv/bin/ansible-doc"), "-M", "library", "--json", path.stem],
+        [str(ROOT / ".venv/bin/ansible-doc"), "--json", f"layerwise.docker.{path.stem}"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    documented = json.loads(proc.stdout)[path.stem]["doc"]["options"]
-    spec = load(str(path.relative_to(ROOT))).ARGUMENT_SPEC
+    documented = json.loads(proc.stdout)[f"layerwise.docker.{path.stem}"]["doc"]["options"]
+    spec = importlib.import_module(f"{MODULES_PACKAGE}.{path.stem}").ARGUMENT_SPEC
     assert sorted(documented) == sorted(spec)
     for name, want in spec.items():
         doc = documented[name]
@@ -95,10 +102,10 @@ def test_readme_layout_names_every_module_role_playbook_and_scenario() -> None:
     layout = text[text.index("## Layout") :]
     layout = layout[: layout.index("\n## ")]
     wanted = (
-        [p.stem for p in ROOT.glob("library/*.py")]
-        + [p.name for p in ROOT.glob("module_utils/*/")]
-        + [p.name for p in ROOT.glob("roles/*/")]
-        + [p.name for p in ROOT.glob("playbooks/*.yml")]
+        [p.stem for p in COLLECTION.glob("plugins/*/*.py")]
+        + [p.name for p in COLLECTION.glob("plugins/module_utils/*/")]
+        + [p.name for p in (*ROOT.glob("roles/*/"), *COLLECTION.glob("roles/*/"))]
+        + [p.name for p in (*ROOT.glob("playbooks/*.yml"), *COLLECTION.glob("playbooks/*.yml"))]
         + [p.name for p in ROOT.glob("molecule/*/")]
         + [f"{p.name}/" for p in ROOT.glob("tests/*/") if not p.name.startswith("__")]
         + [

@@ -16,8 +16,10 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from layerwise_facts import params as reader_params
 
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
+    params as reader_params,
+)
 from layerwise import cli
 
 # derandomized: every run tries the same examples (a test that fails on one run in ten is a

@@ -1,4 +1,4 @@
-"""What the docker_engine role reads of a host in one command (filter_plugins/docker_engine.py):
+"""What the docker_engine role reads of a host in one command (plugins/filter/docker_engine.py):
 a task is skipped only when what it would make is read exactly as wanted."""
 
 from __future__ import annotations
@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import load
-
-engine = load("roles/docker_engine/filter_plugins/docker_engine.py")
+from ansible_collections.layerwise.docker.plugins.filter import docker_engine as engine
 
 SHA = "a" * 64
 # what the command prints on a pinned Debian 13 host, Docker running

@@ -12,13 +12,22 @@ from typing import Any
 
 import pytest
 import yaml
-from layerwise_facts import audit, dockerd, engine, mounts, reader
-from layerwise_facts import main as standalone
-from layerwise_facts import params as options
 
-from .conftest import ROOT, load
-
-facts = load("library/overlay2_facts.py")
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
+    audit,
+    dockerd,
+    engine,
+    mounts,
+    reader,
+)
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
+    main as standalone,
+)
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
+    params as options,
+)
+from ansible_collections.layerwise.docker.plugins.modules import overlay2_facts as facts
+from layerwise.collection import HOME as COLLECTION
 
 DEBIAN_UNIT = """\
 # /lib/systemd/system/docker.service
@@ -321,7 +330,7 @@ def test_the_copy_at_start_counts_only_for_this_start(
 
 
 def test_the_role_and_the_reader_name_the_same_copy_at_start() -> None:
-    role_vars = yaml.safe_load((ROOT / "roles/docker_storage/vars/main.yml").read_text())
+    role_vars = yaml.safe_load((COLLECTION / "roles/docker_storage/vars/main.yml").read_text())
     assert role_vars["docker_storage_config_at_start"] == dockerd.CONFIG_AT_START
 
 
@@ -439,7 +448,7 @@ def test_bad_standalone_params_get_one_clear_line_and_exit_2(
 def test_the_reader_on_its_own_takes_only_params(argv: list[str]) -> None:
     """No arguments (not run by Ansible), another one, or one too many: the usage line."""
     done = subprocess.run(
-        [sys.executable, str(ROOT / "library/overlay2_facts.py"), *argv],
+        [sys.executable, "-m", facts.__name__, *argv],
         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 2
@@ -498,7 +507,8 @@ def test_a_host_with_or_without_a_running_dockerd_reads(
 
 def test_return_names_every_key_of_the_containerd_section(tmp_path) -> None:
     import yaml
-    from layerwise_facts import containerd
+
+    from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import containerd
 
     section = containerd.read_containerd({}, str(tmp_path), [], None)
     described = yaml.safe_load(facts.RETURN)["containerd"]["description"]
@@ -528,7 +538,7 @@ def test_a_drop_in_removed_without_daemon_reload_leaves_the_unit_found(
 def test_the_reader_reads_only_regular_files_of_bounded_size(tmp_path: Path) -> None:
     """A hostile host's daemon.json: a FIFO (no writer: opening must not wait), a link to
     /dev/zero (endless), or more than the reader reads: each is reported, none read."""
-    from layerwise_facts import files
+    from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import files
 
     fifo, zero, big = tmp_path / "fifo.json", tmp_path / "zero.json", tmp_path / "big.json"
     os.mkfifo(fifo)

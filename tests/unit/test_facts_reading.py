@@ -7,9 +7,13 @@ import stat
 from pathlib import Path
 from typing import Any
 
-import layerwise_checks as checks
 import pytest
-from layerwise_facts import files, graphdriver
+
+from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
+    files,
+    graphdriver,
+)
 
 from . import snapshots as s
 

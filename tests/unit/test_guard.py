@@ -1,4 +1,4 @@
-"""The docker_storage role's refusals (filter_plugins/docker_storage_guard.py), each proven on a
+"""The docker_storage role's refusals (plugins/filter/docker_storage_guard.py), each proven on a
 synthetic probe snapshot with its exact message; a healthy host and safe variables refuse
 nothing. tests/role proves on real instances that the messages reach the user and that
 nothing changed."""
@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from .conftest import load
+from ansible_collections.layerwise.docker.plugins.filter import docker_storage_guard as guard
+
 from .snapshots import healthy
 
-guard = load("roles/docker_storage/filter_plugins/docker_storage_guard.py")
 HOST = "web-1"
 
 

@@ -11,9 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import layerwise_checks as checks
 import pytest
 
+from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
 from layerwise import fleet, inputs, render, yamlfile
 
 from . import snapshots as s

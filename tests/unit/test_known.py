@@ -1,4 +1,4 @@
-"""What the probe already shows done (filter_plugins/docker_storage_known.py): a task is
+"""What the probe already shows done (plugins/filter/docker_storage_known.py): a task is
 skipped only when the state read is exactly the one it would make."""
 
 from __future__ import annotations
@@ -8,12 +8,11 @@ import hashlib
 from typing import Any
 
 import pytest
-from layerwise_facts import mounts
 
-from .conftest import load
+from ansible_collections.layerwise.docker.plugins.filter import docker_storage_known as known
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import mounts
+
 from .snapshots import healthy
-
-known = load("roles/docker_storage/filter_plugins/docker_storage_known.py")
 
 CONTENT = "# Managed by the layerwise docker_storage role.\n[Unit]\nRequiresMountsFor=/x\n"
 FILE = {

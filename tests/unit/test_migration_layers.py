@@ -18,11 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from layerwise_migration import layers, state, view
 
-from .conftest import load
-
-migration = load("library/docker_data_root_migration.py")
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_migration import (
+    layers,
+    state,
+    view,
+)
+from ansible_collections.layerwise.docker.plugins.modules import (
+    docker_data_root_migration as migration,
+)
 
 
 def layer(*files: tuple[str, bytes]) -> bytes:

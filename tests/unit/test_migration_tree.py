@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from layerwise_migration import state as states
-from layerwise_migration import tree, view
 
-from .conftest import load
-
-migration = load("library/docker_data_root_migration.py")
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_migration import (
+    state as states,
+)
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_migration import tree, view
+from ansible_collections.layerwise.docker.plugins.modules import (
+    docker_data_root_migration as migration,
+)
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="whiteouts (mknod) and trusted.* xattrs need root"

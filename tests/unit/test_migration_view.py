@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from layerwise_migration import view
+
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_migration import view
 
 IMAGES = ["sha256:1 layerwise/sample-web:latest", "sha256:2 <none>:<none>"]
 CONTAINERS = [

@@ -1,17 +1,16 @@
-"""The policy: policy/default.yml is the judge's defaults, and bad policies name the key."""
+"""The policy: layerwise/policy/default.yml is the judge's defaults, and bad policies name the
+key."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import layerwise_checks as checks
 import pytest
 import yaml
 
-from .conftest import ROOT, load
-
-DEFAULT = ROOT / "policy/default.yml"
-role_filters = load("roles/docker_storage/filter_plugins/docker_storage.py")
+from ansible_collections.layerwise.docker.plugins.filter import docker_storage as role_filters
+from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
+from layerwise.inputs import DEFAULT_POLICY as DEFAULT
 
 
 def test_default_policy_file_is_the_judges_defaults_with_each_key_explained() -> None:

@@ -11,11 +11,9 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from layerwise_facts import dockerd
 
-from .conftest import load
-
-filters = load("roles/docker_storage/filter_plugins/docker_storage.py")
+from ansible_collections.layerwise.docker.plugins.filter import docker_storage as filters
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import dockerd
 
 settings.register_profile("layerwise", derandomize=True, database=None, max_examples=400)
 settings.load_profile("layerwise")

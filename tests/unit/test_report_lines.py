@@ -10,9 +10,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-import layerwise_checks as checks
 import pytest
 
+from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
 from layerwise import fleet, render
 from layerwise.inputs import load_waivers
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .conftest import load
-
-summary = load("playbooks/filter_plugins/layerwise_summary.py").storage_summary
+from ansible_collections.layerwise.docker.plugins.filter.layerwise_summary import (
+    storage_summary as summary,
+)
 
 
 def test_one_aligned_line_per_host_under_a_header() -> None:

@@ -1,0 +1,248 @@
+#!/usr/bin/python3
+"""Read a Docker host's whole storage state in one call, changing nothing.
+
+The one reader of a host in layerwise: the docker_storage role decides and verifies with it,
+the testinfra suite and compliance runs take their snapshot from it. The reading is done by
+plugins/module_utils/layerwise_facts (standard library only: target hosts have nothing but
+python3), which Ansible ships with this module; this file is the module's interface. It also
+runs on its own wherever the layerwise package is installed (the test suite and bench send the
+same code as a zipapp instead, layerwise.shipping):
+
+    python3 -m ansible_collections.layerwise.docker.plugins.modules.overlay2_facts \
+        --params '{"data_root": "/var/lib/docker"}'
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ansible.module_utils import basic
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_checks import (
+    describe,
+    failed,
+    results,
+    validate,
+)
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
+    ARGUMENT_SPEC,
+    snapshot,
+)
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
+    main as standalone,
+)
+
+DOCUMENTATION = r"""
+---
+module: overlay2_facts
+short_description: A Docker host's storage state as one JSON snapshot
+description:
+  - Returns, in one call, daemon.json as parsed, the engine's info, every overlay2 layer dir
+    with its parts and modes, the l/ links, the layer database (layers and container mounts),
+    the overlay mounts from /proc/self/mountinfo, the images and containers as the engine
+    reports them (containers with their GraphDriver data), the backing filesystem of the data
+    root, the backing device or loop file, and storage flags on dockerd's command line.
+  - With I(checks) it also judges that snapshot with the layerwise checks against I(policy)
+    (plugins/module_utils/layerwise_checks), on the host, and returns every outcome.
+  - Also reads the files the CIS Docker Benchmark judges (the config file dockerd really
+    reads, docker.service, /etc/docker), live-restore and userns-remap in effect, and the
+    paths audit rules watch.
+  - Changes nothing; check mode is supported.
+options:
+  data_root:
+    description: Docker's data root. Empty means the engine's DockerRootDir, else daemon.json's
+      data-root, else /var/lib/docker.
+    type: str
+    default: ""
+  source:
+    description: Block device, LV or loop image file meant to hold the data root; empty for none.
+    type: str
+    default: ""
+  daemon_json:
+    description: The file dockerd reads when neither the running dockerd nor docker.service
+      gives it a --config-file - dockerd's own default. Set it only for a dockerd built with
+      another default; a file dockerd is not told to read is never reported as its config.
+    type: str
+    default: /etc/docker/daemon.json
+  docker_host:
+    description: The engine's API socket, unix:// or tcp://.
+    type: str
+    default: unix:///var/run/docker.sock
+  layers:
+    description: Read the overlay2 layer dirs, l/ links, layerdb, images and containers.
+    type: bool
+    default: true
+  files:
+    description: Paths to describe (type, mode, size, device numbers, sha256, opaque xattr).
+    type: list
+    elements: str
+    default: []
+  digests:
+    description: Layer dir names whose diff/ content is hashed (names, modes, content).
+    type: list
+    elements: str
+    default: []
+  checks:
+    description: Also judge the snapshot with the layerwise checks (Ansible module only).
+    type: bool
+    default: true
+  policy:
+    description: What the fleet expects (layerwise/policy/default.yml lists the keys); unset keys
+      take their defaults. A bad key fails the module before anything is read.
+    type: dict
+    default: {}
+  only:
+    description: Check id prefixes to run (e.g. [OVL]); empty runs every check.
+    type: list
+    elements: str
+    default: []
+  snapshot:
+    description: Return the whole snapshot; false returns only the outcomes and the summary
+      (what a compliance run brings back).
+    type: bool
+    default: true
+author: layerwise
+"""
+
+RETURN = r"""
+data_root:
+  description: The data root read (the option, else daemon.json's data-root, else /var/lib/docker).
+  type: str
+  returned: always
+docker:
+  description: The engine's storage facts (answers, error, engine_version, driver, driver_status,
+    backing_filesystem, d_type, root_dir, images, containers, validate_supported, live_restore,
+    userns).
+  type: dict
+  returned: always
+daemon_json:
+  description: The config file dockerd reads (its --config-file, else the option) - path, what
+    tells dockerd to read it (told_by), exists,
+    content or the parse error, the path itself as lstat sees it (type, owner, mode; a symbolic
+    link's target), the role's backups.
+  type: dict
+  returned: always
+config_dir:
+  description: The directory of that file (/etc/docker) - path, owner and mode.
+  type: dict
+  returned: always
+audit:
+  description: The paths the loaded audit rules watch (auditctl -l), or why they cannot be read.
+  type: dict
+  returned: always
+unit:
+  description: docker.service - found, masked, its file with owner and mode, its drop-ins,
+    whether systemd needs a daemon-reload, storage flags on dockerd's command line,
+    RequiresMountsFor, its --config-file; when the running dockerd started (started_at, epoch
+    seconds), whether the config it started with is known (config_at_start - copied by the
+    docker_storage role's drop-in at each start) and why it does not run what is on disk
+    (restart_pending - the config file differs from that copy, or without one was changed
+    after the start; the unit or a drop-in changed after it; empty when it does).
+  type: dict
+  returned: always
+source:
+  description: The device or loop file meant for the data root - signature, xfs ftype.
+  type: dict
+  returned: always
+backing_fs:
+  description: The filesystem holding the data root (mount, device, loop file, type, options,
+    xfs ftype, fstab entries, bytes and inodes total and free).
+  type: dict
+  returned: always
+xfs_quota_supported:
+  description: Whether the kernel has XFS quota (/proc/fs/xfs/xqmstat).
+  type: bool
+  returned: always
+overlay_mounts:
+  description: Overlay mounts under the driver home (lowerdir, upperdir, workdir, absolute).
+  type: list
+  returned: always
+files:
+  description: The asked-for paths described (type, mode, size, owner, rdev, sha256, target,
+    opaque).
+  type: dict
+  returned: always
+digests:
+  description: A content hash of each asked-for layer's diff/.
+  type: dict
+  returned: always
+overlay2:
+  description: Driver home, layer dirs with parts and modes, l/ links.
+  type: dict
+  returned: when layers is true and the engine does not use the containerd image store
+layerdb:
+  description: Image layers by chain id and container mounts.
+  type: dict
+  returned: when layers is true and the engine does not use the containerd image store
+containerd:
+  description: The containerd image store (address, namespace, snapshotter, root and how it
+    was found (root_from), snapshots_dir, error, snapshots by key with id, kind, parent and
+    labels, other_ids, dirs with fs and work, mounts of container rootfs overlays with their
+    snapshot ids, on_data_root_filesystem).
+  type: dict
+  returned: when layers is true and the engine uses the containerd image store
+images:
+  description: The engine's images with tags, RootFS diff ids and history (on the containerd
+    store listed from containerd's meta.db, configs from its content store).
+  type: list
+  returned: when layers is true
+containers:
+  description: Every container with its state, image, GraphDriver data and snapshotter.
+  type: list
+  returned: when layers is true
+summary:
+  description: The host's effective storage in a few fields, for fleet drift (engine_version,
+    driver, image_store, backing_filesystem, storage_keys).
+  type: dict
+  returned: always
+elapsed:
+  description: Seconds the read took on the host.
+  type: float
+  returned: always
+results:
+  description: Every check's outcome (id, title, severity, cis, status pass, fail, skip or
+    cannot_check, problems, reason, rationale, remediation).
+  type: list
+  returned: when checks is true
+findings:
+  description: The outcomes that failed or could not be checked.
+  type: list
+  returned: when checks is true
+findings_message:
+  description: The findings as one readable message (empty when there are none).
+  type: str
+  returned: when checks is true
+"""
+
+
+def main() -> None:
+    """Ansible module entry; ``--params JSON`` prints the snapshot for any other caller (any
+    other argument, or none without Ansible: a usage line and exit 2)."""
+    if basic._ANSIBLE_ARGS is None:  # Ansible (AnsiballZ) hands the module its parameters here
+        standalone(sys.argv)
+        return
+
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+    )
+    policy, errors = validate(module.params["policy"])
+    if errors:
+        module.fail_json(msg="the policy is not valid: " + "; ".join(errors))
+    try:
+        snap = snapshot(module.params)
+    except (OSError, ValueError) as exc:
+        module.fail_json(msg=f"cannot read the storage state: {exc}")
+    if module.params["checks"]:
+        snap["results"] = results(snap, policy, module.params["only"])
+        snap["findings"] = failed(snap["results"])
+        snap["findings_message"] = describe(snap["findings"])
+    if not module.params["snapshot"]:
+        kept = ("results", "findings", "findings_message", "summary", "elapsed")
+        snap = {key: snap[key] for key in kept if key in snap}
+    module.exit_json(changed=False, **snap)
+
+
+if __name__ == "__main__":
+    main()
