@@ -75,7 +75,9 @@ EXPECTED = {
         ("move: whole run", "move: downtime", "==> bench: data root move on a lab host: ok"),
         timeout=1800,
     ),
-    ".venv/bin/ansible-playbook -i inventories/example playbooks/site.yml": Expect(
+    ".venv/bin/ansible-galaxy collection build ansible_collections/layerwise/docker "
+    "--output-path reports/dist --force": Expect(0, ("Created collection for layerwise.docker",)),
+    ".venv/bin/ansible-playbook -i inventories/example layerwise.docker.site": Expect(
         4, ("UNREACHABLE", *UNREACHABLE)
     ),
     ".venv/bin/pytest tests/infra -m 'not samples and not acting' "
@@ -83,7 +85,7 @@ EXPECTED = {
         1, ("Could not resolve hostname", *(f"cannot read {h}: rc=255" for h in UNREACHABLE))
     ),
     "make compliance INVENTORY=inventories/lab": Expect(0, (PASSED,)),
-    ".venv/bin/python -m layerwise compliance -i inventories/lab "
+    ".venv/bin/layerwise compliance -i inventories/lab "
     "--waivers layerwise/policy/waivers.example.yml": Expect(0, (PASSED,)),
     ".venv/bin/ansible-playbook -i inventories/lab layerwise.docker.compliance": Expect(
         0, (PASSED, "failed=0")
