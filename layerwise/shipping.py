@@ -32,9 +32,12 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 MAIN = """\
 import sys
 
-from layerwise_facts import main
+from layerwise_facts import run
 
-main(sys.argv)
+code, out, err = run(sys.argv)
+sys.stdout.write(out)
+sys.stderr.write(err)
+sys.exit(code)
 """
 
 # Runs on the host's python3 (3.9+): stdlib only, argv is [-c, --params, JSON].

@@ -507,13 +507,19 @@ def cut_at(host: Host, log: Path, task: str, mid_copy: bool) -> None:
     copy, while it runs: more than 100 MiB copied, not all of it.
     """
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    proc = start(host.playbook(**MOVE), env, log, "" if mid_copy else f"docker_storage : {task}")
+    proc = start(
+        host.playbook(**MOVE),
+        env,
+        log,
+        "" if mid_copy else f"layerwise.docker.docker_storage : {task}",
+    )
     try:
         if mid_copy:
             wait_for(
                 f"task '{task}' started",
                 lambda: (
-                    f"TASK [docker_storage : {task}" in log.read_text() or proc.poll() is not None
+                    f"TASK [layerwise.docker.docker_storage : {task}" in log.read_text()
+                    or proc.poll() is not None
                 ),
                 timeout=600,
             )

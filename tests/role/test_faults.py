@@ -383,8 +383,8 @@ def test_run_killed_during_the_restart_converges_next_time(
     os.killpg(proc.pid, signal.SIGKILL)
     assert proc.wait(timeout=30) == -signal.SIGKILL
     out = log.read_text()
-    assert "TASK [docker_storage : Restart Docker]" in out, out
-    assert "TASK [docker_storage : Wait until Docker answers]" not in out, (
+    assert "TASK [layerwise.docker.docker_storage : Restart Docker]" in out, out
+    assert "TASK [layerwise.docker.docker_storage : Wait until Docker answers]" not in out, (
         "killed after the restart"
     )
 
@@ -552,11 +552,11 @@ def test_run_killed_between_writing_daemon_json_and_the_restart_restarts_next_ti
     restart_docker(host)
     started = docker_started(host)
 
-    proc, log = start_role(at="docker_storage : Restart Docker")
+    proc, log = start_role(at="layerwise.docker.docker_storage : Restart Docker")
     os.killpg(proc.pid, signal.SIGKILL)
     assert proc.wait(timeout=30) == -signal.SIGKILL
     out = log.read_text()
-    assert "TASK [docker_storage : Write daemon.json]" in out, out
+    assert "TASK [layerwise.docker.docker_storage : Write daemon.json]" in out, out
     written = json.loads(host.check_output("cat %s", DAEMON_JSON))
     assert written["data-root"] == expected["docker_storage_data_root"], "not cut after the write"
     assert docker_started(host) == started, "not cut before the restart: Docker restarted"
@@ -587,7 +587,9 @@ def test_run_killed_between_writing_daemon_json_and_the_restart_restarts_next_ti
     assert docker_started(host) == restarted, "a converged host was restarted"
 
 
-STARTED_FOUND_STOPPED = r"TASK \[docker_storage : Start Docker \(found stopped\)\] \**\nchanged:"
+STARTED_FOUND_STOPPED = (
+    r"TASK \[layerwise\.docker\.docker_storage : Start Docker \(found stopped\)\] \**\nchanged:"
+)
 
 
 def test_docker_found_stopped_is_started_and_its_containers_run(

@@ -28,13 +28,21 @@ from typing import Any
 import pytest
 import yaml
 
+from layerwise.collection import HOME as COLLECTION
+
 ROOT = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = ROOT / ".venv/bin/ansible-playbook"
+# each role by the name a playbook gives it: the collection's by FQCN, the lab's by its own
 ROLES = ("docker_engine", "docker_storage", "sample_images", "lab_hosts")
+FQCN = {r: f"layerwise.docker.{r}" for r in ("docker_engine", "docker_storage")}
+
+
+def role_dir(role: str) -> Path:
+    return COLLECTION / "roles" / role if role in FQCN else ROOT / "roles" / role
 
 
 def options_of(role: str) -> dict[str, dict[str, Any]]:
-    specs = yaml.safe_load((ROOT / "roles" / role / "meta/argument_specs.yml").read_text())
+    specs = yaml.safe_load((role_dir(role) / "meta/argument_specs.yml").read_text())
     return specs["argument_specs"]["main"]["options"]
 
 
@@ -227,7 +235,9 @@ def inventory_of(hosts: dict[str, Case]) -> dict[str, Any]:
                 "ansible_port": 1,  # refused at once: nothing listens there
                 "ansible_python_interpreter": "/usr/bin/python3",
             },
-            "hosts": {h: {"fuzz_role": c.role, **c.hostvars} for h, c in hosts.items()},
+            "hosts": {
+                h: {"fuzz_role": FQCN.get(c.role, c.role), **c.hostvars} for h, c in hosts.items()
+            },
             "children": {
                 role: {"hosts": {h: None for h, c in hosts.items() if c.role == role}}
                 for role in ROLES
@@ -334,7 +344,7 @@ def test_bad_value_is_refused_naming_the_variable(case: Case, outcomes: dict[str
         f"'{outcome.task}' on the host"
     )
     assert outcome.stopped == "failed", f"{case.variable}={case.value!r}: the role completed"
-    validate = str(ROOT / "roles" / case.role / "tasks/validate.yml")
+    validate = str(role_dir(case.role) / "tasks/validate.yml")
     assert outcome.action == ARGUMENT_VALIDATION or outcome.path.startswith(validate + ":"), (
         f"refused by '{outcome.task}' ({outcome.path}), not by argument validation or "
         f"{case.role}'s validate.yml: {outcome.message}"

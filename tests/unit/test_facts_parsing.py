@@ -21,12 +21,13 @@ from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts i
     reader,
 )
 from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
-    main as standalone,
-)
-from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
     params as options,
 )
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
+    run as standalone,
+)
 from ansible_collections.layerwise.docker.plugins.modules import overlay2_facts as facts
+from layerwise import shipping
 from layerwise.collection import HOME as COLLECTION
 
 DEBIAN_UNIT = """\
@@ -430,14 +431,12 @@ def test_standalone_params_take_the_defaults_and_what_is_given() -> None:
         ),
     ],
 )
-def test_bad_standalone_params_get_one_clear_line_and_exit_2(
-    text: str, says: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    with pytest.raises(SystemExit) as exited:
-        standalone(["overlay2_facts.py", "--params", text])
-    assert exited.value.code == 2
-    err = capsys.readouterr().err
+def test_bad_standalone_params_get_one_clear_line_and_exit_2(text: str, says: str) -> None:
+    code, out, err = standalone(["reader.pyz", "--params", text])
+    assert code == 2
+    assert out == ""
     assert err.count("\n") == 1
+    assert err.endswith("\n")
     assert err.startswith("overlay2_facts: ")
     assert says in err
 
@@ -445,15 +444,18 @@ def test_bad_standalone_params_get_one_clear_line_and_exit_2(
 @pytest.mark.parametrize(
     "argv", [[], ["--help"], ["--param", "{}"], ["--params", "{}", "more"]], ids=str
 )
-def test_the_reader_on_its_own_takes_only_params(argv: list[str]) -> None:
-    """No arguments (not run by Ansible), another one, or one too many: the usage line."""
+def test_the_reader_on_its_own_takes_only_params(argv: list[str], tmp_path: Path) -> None:
+    """The zipapp, as a host runs it without Ansible: no arguments, another one, or one too
+    many give the usage line."""
+    zipapp = tmp_path / "reader.pyz"
+    assert shipping.main(["shipping", "--out", str(zipapp)]) == 0
     done = subprocess.run(
-        [sys.executable, "-m", facts.__name__, *argv],
+        [sys.executable, str(zipapp), *argv],
         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr.startswith("overlay2_facts: usage: overlay2_facts.py --params JSON")
+    assert done.stderr.startswith("overlay2_facts: usage: reader.pyz --params JSON")
     assert done.stderr.count("\n") == 1
 
 

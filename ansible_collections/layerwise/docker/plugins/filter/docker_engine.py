@@ -24,14 +24,14 @@ def found(stdout: str) -> dict[str, Any]:
     """
     result: dict[str, Any] = {"packages": {}, "service": {}, "files": {}, "source": {}}
     for line in stdout.splitlines():
-        kind, _, rest = line.partition(" ")
+        kind, _unused, rest = line.partition(" ")
         words = rest.split()
         if kind == "package" and len(words) == 2:
             result["packages"][words[0]] = words[1]
         elif kind == "service" and len(words) == 2:
             result["service"] = {"enabled": words[0], "active": words[1]}
         elif kind == "file" and len(words) == 6:
-            path, sha256, _, mode, uid, gid = words
+            path, sha256, _unused, mode, uid, gid = words
             result["files"][path] = {
                 "sha256": sha256,
                 "mode": mode.zfill(4),
@@ -39,7 +39,7 @@ def found(stdout: str) -> dict[str, Any]:
                 "gid": int(gid),
             }
         elif kind == "source" and ":" in rest:
-            key, _, value = rest.partition(":")
+            key, _unused, value = rest.partition(":")
             result["source"][key.strip()] = value.strip()
     return result
 

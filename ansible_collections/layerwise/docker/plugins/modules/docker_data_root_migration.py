@@ -1,4 +1,6 @@
-#!/usr/bin/python3
+#!/usr/bin/python
+# Copyright: (c) 2026, layerwise maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Move Docker's data root onto its new filesystem, one step per call, resumable.
 
 The docker_storage role drives the steps (tasks/migrate.yml) and does the stopping, mounting
@@ -8,24 +10,6 @@ is in plugins/module_utils/layerwise_migration (standard library only).
 """
 
 from __future__ import annotations
-
-import fcntl
-import glob
-import os
-import shutil
-import subprocess
-import time
-from collections.abc import Callable
-from typing import Any
-
-from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_migration import (
-    layers,
-    tree,
-    view,
-)
-from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_migration import (
-    state as states,
-)
 
 DOCUMENTATION = r"""
 ---
@@ -99,7 +83,19 @@ options:
       waited for).
     type: path
     default: /run/layerwise-migration.lock
-author: layerwise
+author: layerwise maintainers (@layerwise)
+"""
+
+EXAMPLES = r"""
+# The docker_storage role (docker_storage_migrate_data_root: true) runs the steps in order,
+# stopping, mounting and starting Docker between them; one step on its own:
+- name: Where a move stands (changes nothing)
+  layerwise.docker.docker_data_root_migration:
+    step: inspect
+    data_root: /var/lib/docker
+    staging: /var/lib/docker.layerwise-new
+    old_path: /var/lib/docker.layerwise-old
+  register: move
 """
 
 RETURN = r"""
@@ -171,6 +167,24 @@ old:
   type: str
   returned: when step is finish
 """
+
+import fcntl
+import glob
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_migration import (
+    layers,
+    tree,
+    view,
+)
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_migration import (
+    state as states,
+)
 
 
 def du_bytes(path: str) -> int:

@@ -1,37 +1,19 @@
-#!/usr/bin/python3
+#!/usr/bin/python
+# Copyright: (c) 2026, layerwise maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read a Docker host's whole storage state in one call, changing nothing.
 
 The one reader of a host in layerwise: the docker_storage role decides and verifies with it,
 the testinfra suite and compliance runs take their snapshot from it. The reading is done by
 plugins/module_utils/layerwise_facts (standard library only: target hosts have nothing but
-python3), which Ansible ships with this module; this file is the module's interface. It also
-runs on its own wherever the layerwise package is installed (the test suite and bench send the
-same code as a zipapp instead, layerwise.shipping):
+python3), which Ansible ships with this module; this file is the module's interface. The same
+reader runs on a host without Ansible as a zipapp (layerwise.shipping):
 
-    python3 -m ansible_collections.layerwise.docker.plugins.modules.overlay2_facts \
-        --params '{"data_root": "/var/lib/docker"}'
+    python -m layerwise.shipping --out reader.pyz
+    python3 reader.pyz --params '{"data_root": "/var/lib/docker"}'
 """
 
 from __future__ import annotations
-
-import sys
-
-from ansible.module_utils import basic
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_checks import (
-    describe,
-    failed,
-    results,
-    validate,
-)
-from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
-    ARGUMENT_SPEC,
-    snapshot,
-)
-from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
-    main as standalone,
-)
 
 DOCUMENTATION = r"""
 ---
@@ -102,7 +84,27 @@ options:
       (what a compliance run brings back).
     type: bool
     default: true
-author: layerwise
+author: layerwise maintainers (@layerwise)
+"""
+
+EXAMPLES = r"""
+- name: Read the storage state (the layers too), changing nothing
+  layerwise.docker.overlay2_facts:
+  register: storage
+
+- name: Judge the host against a policy on the host, returning only the outcomes
+  layerwise.docker.overlay2_facts:
+    data_root: /var/lib/docker
+    policy:
+      driver: overlay2
+      backing_filesystems: [xfs]
+    snapshot: false
+  register: judged
+
+- name: Fail on any finding
+  ansible.builtin.fail:
+    msg: "{{ judged.findings_message }}"
+  when: judged.findings | length > 0
 """
 
 RETURN = r"""
@@ -216,13 +218,22 @@ findings_message:
 """
 
 
-def main() -> None:
-    """Ansible module entry; ``--params JSON`` prints the snapshot for any other caller (any
-    other argument, or none without Ansible: a usage line and exit 2)."""
-    if basic._ANSIBLE_ARGS is None:  # Ansible (AnsiballZ) hands the module its parameters here
-        standalone(sys.argv)
-        return
+from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_checks import (
+    describe,
+    failed,
+    results,
+    validate,
+)
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
+    ARGUMENT_SPEC,
+    snapshot,
+)
+
+
+def main() -> None:
+    """Read (and judge) the host; return the snapshot, the outcomes, or both."""
     module = AnsibleModule(
         argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,

@@ -82,7 +82,7 @@ def _json_value(value: Any) -> bool:
 
 def defaults() -> Policy:
     """The default policy (layerwise/policy/default.yml holds the same)."""
-    return {key: _copy(default) for key, (_, default, _) in POLICY.items()}
+    return {key: _copy(default) for key, (_kind, default, _why) in POLICY.items()}
 
 
 def _copy(value: Any) -> Any:
@@ -134,7 +134,7 @@ def validate(given: Any) -> tuple[Policy, list[str]]:
     policy = defaults()
     for key, value in given.items():
         if key == "version":
-            if type(value) is not int or value != 1:
+            if isinstance(value, bool) or not isinstance(value, int) or value != 1:
                 errors.append(
                     f"version: {shown(value)} is not a policy version this layerwise reads (1)"
                 )

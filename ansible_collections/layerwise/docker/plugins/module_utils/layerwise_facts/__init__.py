@@ -12,13 +12,13 @@ as the collection's ``plugins.module_utils.layerwise_facts``) or as a zipapp in 
 - ``files``: small shared readers (commands, files, path descriptions, digests)
 
 ``snapshot(params)`` (in ``reader``) is the one entry point; ``summary(snap)`` what fleet drift
-compares; ``main(argv)`` runs it on its own (``--params JSON``).
+compares; ``run(argv)`` runs it on its own (``--params JSON``).
 """
 
 from __future__ import annotations
 
 from .params import ARGUMENT_SPEC, BadParams, standalone_params
 from .reader import snapshot, summary
-from .standalone import main
+from .standalone import run
 
-__all__ = ["ARGUMENT_SPEC", "BadParams", "main", "snapshot", "standalone_params", "summary"]
+__all__ = ["ARGUMENT_SPEC", "BadParams", "run", "snapshot", "standalone_params", "summary"]

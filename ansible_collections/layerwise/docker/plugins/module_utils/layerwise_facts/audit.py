@@ -16,7 +16,7 @@ def audit_watches(rules: str) -> list[str]:
             if word == "-w" and index + 1 < len(words):
                 watched.append(words[index + 1])
             elif word == "-F" and index + 1 < len(words):
-                name, _, value = words[index + 1].partition("=")
+                name, _unused, value = words[index + 1].partition("=")
                 if name in ("path", "dir") and value:
                     watched.append(value)
     return watched

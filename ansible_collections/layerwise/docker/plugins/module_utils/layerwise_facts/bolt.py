@@ -97,9 +97,9 @@ def read_meta(data: bytes, offset: int) -> tuple[Meta | None, str]:
     end = offset + PAGE_HEADER.size + META_FIELDS.size
     if len(data) < end:
         return None, f"the file ends before a meta page at byte {offset}"
-    _, flags, _, _ = PAGE_HEADER.unpack_from(data, offset)
+    _unused, flags, _unused, _unused = PAGE_HEADER.unpack_from(data, offset)
     start = offset + PAGE_HEADER.size
-    magic, version, page_size, _, root, seq, freelist, pgid, txid, checksum = (
+    magic, version, page_size, _unused, root, seq, freelist, pgid, txid, checksum = (
         META_FIELDS.unpack_from(data, start)
     )
     if magic != MAGIC:
@@ -146,7 +146,7 @@ class BoltReader:
         offset = pgid * size
         if offset + PAGE_HEADER.size > len(self.data):
             raise ValueError(f"page {pgid} lies past the end of the file ({len(self.data)} bytes)")
-        found, flags, _, overflow = PAGE_HEADER.unpack_from(self.data, offset)
+        found, flags, _unused, overflow = PAGE_HEADER.unpack_from(self.data, offset)
         if found != pgid:
             raise ValueError(f"page {pgid} says it is page {found}")
         if flags not in (BRANCH, LEAF):
@@ -173,12 +173,12 @@ class BoltReader:
             raise ValueError(f"page {pgid} is reached twice: the tree has a cycle")
         seen.add(pgid)
         page = self.page(pgid)
-        _, flags, count, _ = PAGE_HEADER.unpack_from(page, 0)
+        _unused, flags, count, _unused = PAGE_HEADER.unpack_from(page, 0)
         if flags == BRANCH:
             for index in range(count):
                 start = PAGE_HEADER.size + index * BRANCH_ELEMENT.size
                 _check_room(page, start + BRANCH_ELEMENT.size, f"page {pgid}")
-                _, _, child = BRANCH_ELEMENT.unpack_from(page, start)
+                _unused, _unused, child = BRANCH_ELEMENT.unpack_from(page, start)
                 self.walk_page(child, into, depth, seen)
         else:
             self.walk(page, into, depth, f"page {pgid}")
@@ -188,7 +188,7 @@ class BoltReader:
         if depth > MAX_DEPTH:
             raise ValueError(f"buckets nested deeper than {MAX_DEPTH} at {where}")
         _check_room(page, PAGE_HEADER.size, where)
-        _, flags, count, _ = PAGE_HEADER.unpack_from(page, 0)
+        _unused, flags, count, _unused = PAGE_HEADER.unpack_from(page, 0)
         if flags != LEAF:
             raise ValueError(f"{where} has flags {flags:#x}, not a leaf page")
         size = len(page)

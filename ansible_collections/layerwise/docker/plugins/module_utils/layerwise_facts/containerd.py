@@ -297,7 +297,7 @@ ARCHES = {
 
 def read_blob(content_dir: str, digest: str) -> dict[str, Any] | None:
     """A JSON blob of containerd's content store (``blobs/<algorithm>/<hex>``), or None."""
-    algorithm, _, hexdigest = digest.partition(":")
+    algorithm, _unused, hexdigest = digest.partition(":")
     try:
         blob = json.loads(read_bytes(os.path.join(content_dir, "blobs", algorithm, hexdigest)))
     except (OSError, ValueError, RecursionError):
@@ -313,7 +313,7 @@ def image_config(content_dir: str, target: str, arch: str) -> dict[str, Any] | N
     the content store). The config holds rootfs.diff_ids and history with empty_layer.
     """
     blob = read_blob(content_dir, target)
-    for _ in range(3):  # index -> (nested index ->) manifest -> config
+    for _unused in range(3):  # index -> (nested index ->) manifest -> config
         if blob is None:
             return None
         if blob.get("mediaType") in INDEX_TYPES or "manifests" in blob:

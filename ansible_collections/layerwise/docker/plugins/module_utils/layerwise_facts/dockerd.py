@@ -55,7 +55,7 @@ def parse_env_file(text: str) -> dict[str, str]:
         line = raw.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
-        key, _, value = line.partition("=")
+        key, _unused, value = line.partition("=")
         if key.startswith("export "):
             key = key[len("export ") :]
         try:
@@ -118,7 +118,7 @@ def read_unit() -> dict[str, Any]:
     # masked (the data root move masks it for a while): its file is /dev/null, though
     # systemctl cat still shows its drop-ins
     masked = shown.get("LoadState") == "masked"
-    rc, unit_text, _ = (
+    rc, unit_text, _unused = (
         (1, "", "") if masked else run(["systemctl", "cat", "--no-pager", "docker.service"])
     )
     if rc != 0 and shown.get("LoadState") == "loaded":

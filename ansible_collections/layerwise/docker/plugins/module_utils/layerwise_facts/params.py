@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 from urllib.parse import urlparse
 
@@ -38,7 +39,7 @@ def _no_constant(constant: str) -> None:
 _KINDS = {"str": str, "bool": bool, "list": list, "dict": dict}
 
 
-USAGE = "usage: overlay2_facts.py --params JSON   (options: {}; run by Ansible otherwise)"
+USAGE = "usage: {} --params JSON   (options: {})"
 # Options only the Ansible module acts on: run on its own, the reader judges nothing
 MODULE_ONLY = ("checks", "policy", "only", "snapshot")
 
@@ -54,7 +55,10 @@ def standalone_params(argv: list[str]) -> dict[str, Any]:
     options of the right types, a NUL in a string, nesting deeper than Python reads, an
     option only the Ansible module acts on."""
     if len(argv) < 2 or argv[1] != "--params" or len(argv) > 3:
-        raise BadParams(USAGE.format(", ".join(o for o in ARGUMENT_SPEC if o not in MODULE_ONLY)))
+        prog = os.path.basename(argv[0]) if argv else "reader"
+        raise BadParams(
+            USAGE.format(prog, ", ".join(o for o in ARGUMENT_SPEC if o not in MODULE_ONLY))
+        )
     text = argv[2] if len(argv) > 2 else "{}"
     try:
         given = json.loads(text, parse_constant=_no_constant)

@@ -76,7 +76,8 @@ def _save(images: list[str], timeout: float) -> tuple[set[str], int, str]:
     """Hash `docker save` of ``images``: (digests, bytes, error or "")."""
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(["docker", "save", *images], stdout=subprocess.PIPE, stderr=errors)
-        assert proc.stdout is not None
+        if proc.stdout is None:
+            raise RuntimeError("docker save: no output pipe")
         try:
             found, size = digests(proc.stdout)
             error = ""

@@ -135,7 +135,7 @@ def manifest(top: str, skip: Iterable[str] = (), workers: int = 4) -> Manifest:
                 entry["link_group"] = first_path.setdefault((st.st_dev, st.st_ino), rel)
         found[rel] = entry
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for (rel, _), digest in zip(files, pool.map(lambda item: sha256_file(item[1]), files)):
+        for (rel, _path), digest in zip(files, pool.map(lambda item: sha256_file(item[1]), files)):
             found[rel]["sha256"] = digest
     return found
 

@@ -74,7 +74,7 @@ def parse(
         found[cid] = {"name": name, "image": image, "state": state}
     stacks = {}
     for line in layers or []:
-        image, _, diffs = line.partition(" ")
+        image, _unused, diffs = line.partition(" ")
         stacks[image] = [diff for diff in diffs.split(",") if diff]
     return {
         "images": sorted(set(images)),
@@ -114,7 +114,7 @@ def read() -> View:
     seen["changes"] = _changes(seen["containers"])
     if seen["containers"]:
         for line in _lines([*_AUTOREMOVE, *seen["containers"]], some=True):
-            cid, _, flag = line.partition(" ")
+            cid, _unused, flag = line.partition(" ")
             if flag == "true" and cid in seen["containers"]:
                 seen["containers"][cid]["autoremove"] = "true"
     return seen
