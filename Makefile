@@ -17,7 +17,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: help venv engine images lab lab-up lab-down lab-test lab-check lint unit fuzz check molecule test bench bench-layers bench-move bench-move-host clean compliance
+.PHONY: help venv engine images lab lab-up lab-down lab-test lab-check lint sanity unit fuzz check molecule test bench bench-layers bench-move bench-move-host clean compliance
 
 help:
 	@echo "make lab [HOSTS=3] [LAB_SPEC='20.10 28/containerd'] [LAB_PREFIX=layerwise-lab]"
@@ -27,7 +27,7 @@ help:
 	@echo "make check           the fast inner loop: lint and unit tests (no Docker)"
 	@echo "make test            everything CI runs: lint, unit, fuzz, molecule and the lab suites,"
 	@echo "                     in lanes side by side; stage times and the slowest tests at the end"
-	@echo "make lint | unit | fuzz | images | molecule [SCENARIO=name] | lab-check [LAB_TESTS=...]"
+	@echo "make lint | sanity | unit | fuzz | images | molecule [SCENARIO=name] | lab-check [LAB_TESTS=...]"
 	@echo "                     one stage of make test"
 	@echo "make bench [BENCH_IMAGES=10] [BENCH_LAYERS=110]"
 	@echo "                     facts module on a lab host with 1,100 more layers, remote commands of"
@@ -74,6 +74,12 @@ lint: venv
 	@scripts/stage.sh ruff bash -c 'ruff check . && ruff format --check .'
 	@scripts/stage.sh yamllint yamllint --strict .
 	@scripts/stage.sh ansible-lint ansible-lint --profile production
+	@$(MAKE) --no-print-directory sanity
+
+# ansible-test sanity on the collection, its pip bootstrap made from the package index (no
+# download from ci-files.testing.ansible.com): scripts/sanity.py
+sanity: venv
+	@scripts/stage.sh "ansible-test sanity" $(BIN)/python -m scripts.sanity
 
 # Pure logic, no Docker, no Ansible run: the inner loop (make check is lint + unit).
 unit: venv

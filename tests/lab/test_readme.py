@@ -95,14 +95,15 @@ EXPECTED = {
 }
 
 # make test (.ci/run) runs these itself, this file included: not run again from here.
-# (Its check lane runs `make check fuzz`, whose stages are make lint and make unit; its
-# molecule lanes run make molecule SCENARIO=<each scenario>; it makes the venv and the images
-# first.)
+# (Its check lane runs `make check fuzz`, whose stages are make lint (with make sanity) and
+# make unit; its molecule lanes run make molecule SCENARIO=<each scenario>; it makes the venv
+# and the images first.)
 RUN_BY_CI = {
     "make test",
     "make venv",
     "make check",
     "make lint",
+    "make sanity",
     "make unit",
     "make fuzz",
     "make images",
