@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from . import collection, fleet, render
 from .inputs import InputError, load_policy, load_waivers
@@ -26,9 +28,16 @@ from .yamlfile import FileError
 EXIT_BAD_INPUT = 2
 
 
+class Parser(argparse.ArgumentParser):
+    """Wrong arguments are one line on stderr and exit 2 (argparse prints the usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="layerwise", description=__doc__.split("\n")[0])
-    sub = top.add_subparsers(dest="command", required=True)
+    top = Parser(prog="layerwise", description=__doc__.split("\n")[0])
+    sub = top.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     def inputs(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -99,10 +108,12 @@ def compliance(args: argparse.Namespace) -> int:
     finally:
         given.unlink(missing_ok=True)
     if not result.exists():
-        tail = log.read_text(errors="replace").strip().splitlines()[-15:]
-        print("layerwise: the end of Ansible's log:", file=sys.stderr)
-        print("\n".join(fleet.printable(line) for line in tail), file=sys.stderr)
-        print(f"layerwise: {why_no_report(log, args)}", file=sys.stderr)
+        why = why_no_report(log, args)
+        if why.startswith(UNKNOWN):  # no known cause: what Ansible said last, then the line
+            tail = log.read_text(errors="replace").strip().splitlines()[-15:]
+            print("layerwise: the end of Ansible's log:", file=sys.stderr)
+            print("\n".join(fleet.printable(line) for line in tail), file=sys.stderr)
+        print(f"layerwise: {why}", file=sys.stderr)
         return EXIT_BAD_INPUT
     built = json.loads(result.read_text())
     sys.stdout.write(render.terminal.render(built))
@@ -136,6 +147,7 @@ def inventory_problem(inventory: str) -> str:
 
 
 # what Ansible's log says when the inventory gave no host to check, and what that means
+UNKNOWN = "the run wrote no report"
 NO_HOSTS = (
     "provided hosts list is empty",
     "Could not match supplied host pattern",
@@ -146,11 +158,14 @@ NO_HOSTS = (
 def why_no_report(log: Path, args: argparse.Namespace) -> str:
     """The last line of a run that wrote no report: its cause, where Ansible's log names one."""
     text = log.read_text(errors="replace")
+    # an inventory Ansible cannot parse leaves it no hosts: that is the cause, said first
+    unparsed = re.search(r"(?:Failed to parse|Unable to parse) [^\n]*", text)
+    if unparsed or "not a valid YAML" in text:
+        said = fleet.printable(unparsed.group(0)[:160]) if unparsed else "not a valid YAML"
+        return f"Ansible could not parse the inventory {args.inventory} ({said}; its log: {log})"
     if any(words in text for words in NO_HOSTS):
         return f"no host of {args.inventory} matches --limit {args.limit!r}: nothing was checked"
-    if "Unable to parse" in text or "not a valid YAML" in text:
-        return f"Ansible could not parse the inventory {args.inventory} (its log: {log})"
-    return f"the run wrote no report; its log: {log}"
+    return f"{UNKNOWN}; its log: {log}"
 
 
 def main(argv: list[str] | None = None) -> int:

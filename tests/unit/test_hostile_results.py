@@ -117,12 +117,45 @@ def test_a_results_file_that_cannot_be_used_is_one_line(
     assert "\n" not in str(refused.value)
 
 
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def run(*args: str, cwd: Path = ROOT, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The layerwise command as installed (make venv: pip install -e .)."""
     return subprocess.run(
-        [sys.executable, "-m", "layerwise", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=60, check=False,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        [str(Path(sys.executable).with_name("layerwise")), *args],
+        cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False,
+        env={"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(cwd)},
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ((), "layerwise: the following arguments are required: command"),
+        (("frob",), "layerwise: argument command: invalid choice: 'frob'"),
+        (("compliance",), "layerwise compliance: the following arguments are required: -i"),
+        (("report", "--raw"), "layerwise report: argument --raw: expected one argument"),
+    ],
+    ids=["none", "unknown", "no-inventory", "no-raw-file"],
+)
+def test_wrong_arguments_are_one_line_and_exit_2(args: tuple[str, ...], said: str) -> None:
+    done = run(*args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(said), done.stderr
+    assert done.stderr.rstrip().endswith("--help)")
+
+
+def test_an_inventory_that_does_not_parse_is_named_in_one_line(tmp_path: Path) -> None:
+    """One ansible-playbook run, no host contacted: Ansible's cause, not 'no host matches'."""
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text("all:\n  hosts: [web-1\n")
+    done = run("compliance", "-i", str(inventory), "--out", str(tmp_path / "r"), cwd=tmp_path,
+               timeout=120)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(
+        f"layerwise: Ansible could not parse the inventory {inventory} (Failed to parse"
+    ), done.stderr
 
 
 def test_report_exits_2_in_one_line_for_a_missing_file_or_an_out_that_is_a_file(
@@ -163,9 +196,11 @@ def test_compliance_names_a_missing_inventory_or_an_out_that_is_a_file(tmp_path:
          "no host of inv.yml matches --limit 'web*': nothing was checked"),
         ("[WARNING]:  * Failed to parse inv.yml with yaml plugin: ...\nUnable to parse inv.yml",
          "Ansible could not parse the inventory inv.yml"),
+        ("[WARNING]: Failed to parse inventory with 'auto' plugin: YAML parsing failed: x",
+         "Ansible could not parse the inventory inv.yml (Failed to parse inventory with 'auto'"),
         ("ERROR! something else", "the run wrote no report; its log: "),
     ],
-    ids=["empty", "no-match", "unparsable", "other"],
+    ids=["empty", "no-match", "unparsable", "unparsable-auto", "other"],
 )  # fmt: skip
 def test_a_run_without_a_report_names_its_cause(tmp_path: Path, log: str, said: str) -> None:
     path = tmp_path / "compliance-ansible.log"
