@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -39,6 +40,66 @@ def test_checks_doc_is_the_registry() -> None:
 def test_a_readme_without_the_table_markers_is_refused() -> None:
     with pytest.raises(ValueError, match="no checks table"):
         docs.with_table("# README\n")
+
+
+def shown(value: Any) -> str:
+    """A default as the README tables write it: YAML's flow style, "" for an empty string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(shown(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {shown(v)}" for k, v in value.items()) + "}"
+    return '""' if value == "" else str(value)
+
+
+TYPES = {
+    "str": str,
+    "bool": bool,
+    "int": int,
+    "list": list,
+    "dict": dict,
+    "path": str,
+    "raw": object,
+}
+
+
+def role_options(role: Path) -> dict[str, dict[str, Any]]:
+    specs = yaml.safe_load((role / "meta/argument_specs.yml").read_text())["argument_specs"]
+    return {name: spec for entry in specs.values() for name, spec in entry["options"].items()}
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda p: p.name)
+def test_role_defaults_are_the_argument_specs_value_by_value(role: Path) -> None:
+    """defaults/main.yml holds exactly the argument_specs defaults: the same value, of the
+    declared type, within the choices; a required variable has no default anywhere."""
+    options = role_options(role)
+    defaults = yaml.safe_load((role / "defaults/main.yml").read_text()) or {}
+    assert options, role
+    assert defaults, role
+    for name, spec in options.items():
+        if spec.get("required"):
+            assert "default" not in spec, f"{name}: required, yet argument_specs gives a default"
+            assert name not in defaults, f"{name}: required, yet defaults/main.yml sets it"
+            continue
+        assert "default" in spec, f"{name}: no default in argument_specs (nor required)"
+        assert name in defaults, f"{name}: argument_specs has a default, defaults/main.yml not"
+        assert defaults[name] == spec["default"], f"{name}: defaults/main.yml and argument_specs"
+        kind = TYPES[spec.get("type", "str")]
+        assert spec["default"] is None or isinstance(spec["default"], kind), f"{name}: type"
+        if "choices" in spec:
+            assert spec["default"] in spec["choices"], f"{name}: default not among the choices"
+    assert set(defaults) <= set(options), "defaults/main.yml has a variable argument_specs lacks"
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda p: p.name)
+def test_role_readme_table_shows_each_default_as_argument_specs(role: Path) -> None:
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.*?) \|", (role / "README.md").read_text(), re.M))
+    for name, spec in role_options(role).items():
+        if spec.get("required"):
+            assert rows[name].startswith("(required)"), f"{name}: README says it has a default"
+        else:
+            assert rows[name] == f"`{shown(spec['default'])}`", f"{name}: README's default"
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda p: p.name)
