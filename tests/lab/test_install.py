@@ -107,6 +107,20 @@ def test_the_tarball_installs_into_an_empty_path_and_converges_a_host(user: User
     assert "failed=0" in recap, recap
 
 
+def test_the_collection_installs_from_a_git_url_of_a_commit(user: User) -> None:
+    """As README's requirements.yml names it: git+URL#/ansible_collections/layerwise/docker/,
+    a commit (here the URL of this checkout, at the commit under test)."""
+    commit = run(["git", "rev-parse", "HEAD"], ROOT, FRESH_ENV).strip().splitlines()[-1]
+    path = user.home / "from-git"
+    source = f"git+file://{ROOT}#/ansible_collections/layerwise/docker/,{commit}"
+    said = run([user.venv / "bin/ansible-galaxy", "collection", "install", source, "-p", path,
+                "--no-deps"], user.home, user.env)  # fmt: skip
+    assert "layerwise.docker:0.1.0 was installed successfully" in said, said
+    assert (
+        path / "ansible_collections/layerwise/docker/plugins/modules/overlay2_facts.py"
+    ).is_file()
+
+
 def test_the_wheel_gives_a_layerwise_command_that_checks_a_host(user: User) -> None:
     (wheel,) = (user.home / "dist").glob("layerwise-*.whl")
     run([user.venv / "bin/pip", "install", "--quiet", "--disable-pip-version-check", wheel],
