@@ -31,8 +31,7 @@ docker exec "$host" python3 -c "$(python -m layerwise.shipping)" --params '{}' \
   >reports/bench-snapshot.json
 checks_s=$(python3 - <<'PY'
 import json, sys, time
-sys.path.insert(0, "module_utils")
-import layerwise_checks as checks
+from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
 snap = json.load(open("reports/bench-snapshot.json"))
 runs = []
 for _ in range(5):
