@@ -107,6 +107,26 @@ def test_the_tarball_installs_into_an_empty_path_and_converges_a_host(user: User
     assert "failed=0" in recap, recap
 
 
+def test_without_its_dependencies_the_install_resolves_them_or_names_the_missing_one(
+    user: User,
+) -> None:
+    """Into a path that lacks ansible.posix and community.general: with Galaxy reachable they
+    are installed beside it; without (as here), the run fails naming the first one."""
+    (tarball,) = (user.home / "dist").glob("layerwise-docker-*.tar.gz")
+    path = user.home / "bare"
+    done = subprocess.run(
+        [str(user.venv / "bin/ansible-galaxy"), "collection", "install", str(tarball), "-p",
+         str(path)], cwd=user.home, env={**FRESH_ENV, "ANSIBLE_COLLECTIONS_PATH": str(path)},
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    said = done.stdout + done.stderr
+    if done.returncode == 0:
+        assert (path / "ansible_collections/ansible/posix").is_dir(), said
+    else:
+        assert "collection ansible.posix" in said, said
+        assert not (path / "ansible_collections/layerwise/docker").exists(), "half installed"
+
+
 def test_the_collection_installs_from_a_git_url_of_a_commit(user: User) -> None:
     """As README's requirements.yml names it: git+URL#/ansible_collections/layerwise/docker/,
     a commit (here the URL of this checkout, at the commit under test)."""
