@@ -186,7 +186,7 @@ bench-move: venv
 MOVE_IMAGES ?= 10
 MOVE_IMAGE_LAYERS ?= 110
 bench-move-host: venv engine
-	@scripts/stage.sh "bench: data root move on a lab host" $(BIN)/python -m scripts.bench_move_host \
+	@scripts/stage.sh "bench: data root move on a lab host" $(BIN)/python -m tests.lab.bench_move_host \
 		$(MOVE_IMAGES) $(MOVE_IMAGE_LAYERS) $(MOVE_GIB)
 
 clean:

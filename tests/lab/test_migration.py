@@ -269,7 +269,7 @@ class Host:
 
 def install_old(install: Install, inventory: Path) -> Host:
     """Boot the lab host of ``install`` and install it the old way, with its content
-    (scripts/bench_move_host.py makes its bench host this way too)."""
+    (tests/lab/bench_move_host.py makes its bench host this way too)."""
     lab_host(install.name, "fresh", install.suite)
     inventory.write_text(inventory_text(install))
     found = Host(install, inventory)

@@ -1,5 +1,5 @@
-#!/usr/bin/env python3
-"""Time a whole data root move on a real lab host: bench_move_host.py [IMAGES] [LAYERS] [GIB]
+"""Time a whole data root move on a real lab host:
+    python -m tests.lab.bench_move_host [IMAGES] [LAYERS] [GIB]
 
 As root, after `make engine`. A lab host (systemd, Debian 12's Docker 20.10, overlay2) is
 installed the old way, as tests/lab/test_migration.py installs its overlay2 host: the data
@@ -17,7 +17,7 @@ keeping the old data root for the floors:
 The page cache is dropped before the move and before each floor. The host is removed at the
 end (BENCH_KEEP=1 keeps it); figures also go to reports/bench-move-host.json.
 
-    python -m scripts.bench_move_host 10 110 3     # the defaults (make bench-move-host)
+    python -m tests.lab.bench_move_host 10 110 3     # the defaults (make bench-move-host)
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.lab.conftest import lab_host
-from tests.lab.test_migration import DATA_ROOT, INSTALLS, OLD, VOLUME, Host, install_old
+from .conftest import lab_host
+from .test_migration import DATA_ROOT, INSTALLS, OLD, VOLUME, Host, install_old
 
 ROOT = Path(__file__).resolve().parents[1]
 
