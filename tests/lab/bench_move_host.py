@@ -32,10 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .conftest import lab_host
+from .conftest import ROOT, lab_host
 from .test_migration import DATA_ROOT, INSTALLS, OLD, VOLUME, Host, install_old
-
-ROOT = Path(__file__).resolve().parents[1]
 
 NAME = "layerwise-bench-move"
 FLOOR_IMG = "/var/lib/layerwise/floor.img"
