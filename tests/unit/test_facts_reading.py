@@ -13,6 +13,7 @@ from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_
 from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
     files,
     graphdriver,
+    images,
 )
 
 from . import snapshots as s
@@ -127,3 +128,24 @@ def test_a_plain_file_in_l_is_read_as_a_broken_link(root: Path) -> None:
     snap = read(root)
     assert snap["overlay2"]["links"]["NOTALINKAAAAAAAAAAAAAAAAAA"] is None
     assert store_findings(snap) == ["OVL-007"]
+
+
+def test_an_image_entry_is_its_tags_diff_ids_and_history_on_either_store() -> None:
+    """images.image_entry, which both stores' readers build their image list with."""
+    summary = {"RepoTags": ["web:1", "<none>:<none>"]}
+    config = {
+        "rootfs": {"diff_ids": ["sha256:a"]},
+        "history": [{"created_by": "COPY . /app"}, {"created_by": "CMD", "empty_layer": True}],
+    }
+    assert images.image_entry("sha256:i", summary, config) == {
+        "id": "sha256:i",
+        "tags": ["web:1"],
+        "diff_ids": ["sha256:a"],
+        "history": [
+            {"created_by": "COPY . /app", "empty_layer": False},
+            {"created_by": "CMD", "empty_layer": True},
+        ],
+    }
+    assert images.image_entry("sha256:j", {"RepoTags": None}, {}) == {
+        "id": "sha256:j", "tags": [], "diff_ids": [], "history": [],
+    }  # fmt: skip

@@ -48,6 +48,7 @@ from typing import Any
 
 from . import bolt
 from .files import read_bytes
+from .images import image_entry
 
 SYSTEM_ADDRESS = "/run/containerd/containerd.sock"
 SYSTEM_ROOT = "/var/lib/containerd"
@@ -387,20 +388,7 @@ def read_images(api: Any, section: dict[str, Any]) -> list[dict[str, Any]]:
         config = image_config(content_dir, image_id, arch) if section.get("root") else None
         if config is None:
             config = {"rootfs": {"diff_ids": image_diff_ids(api.get(f"/images/{image_id}/json"))}}
-        images.append(
-            {
-                "id": image_id,
-                "tags": [t for t in summary.get("RepoTags") or [] if t != "<none>:<none>"],
-                "diff_ids": (config.get("rootfs") or {}).get("diff_ids") or [],
-                "history": [
-                    {
-                        "created_by": h.get("created_by", ""),
-                        "empty_layer": bool(h.get("empty_layer", False)),
-                    }
-                    for h in config.get("history") or []
-                ],
-            }
-        )
+        images.append(image_entry(image_id, summary, config))
     return images
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from .engine import DockerAPI
 from .files import file_type, read_bytes, read_text
+from .images import image_entry
 
 LAYERDB_FILES = ("cache-id", "diff", "parent", "size")
 
@@ -150,20 +151,7 @@ def read_images(api: DockerAPI, image_root: str) -> list[dict[str, Any]]:
             config = json.loads(read_bytes(path, regular=True))
         except (OSError, ValueError, RecursionError):
             config = {}
-        images.append(
-            {
-                "id": image_id,
-                "tags": [t for t in summary.get("RepoTags") or [] if t != "<none>:<none>"],
-                "diff_ids": (config.get("rootfs") or {}).get("diff_ids") or [],
-                "history": [
-                    {
-                        "created_by": h.get("created_by", ""),
-                        "empty_layer": bool(h.get("empty_layer", False)),
-                    }
-                    for h in config.get("history") or []
-                ],
-            }
-        )
+        images.append(image_entry(image_id, summary, config))
     return images
 
 
