@@ -17,10 +17,10 @@ HOME = MODULE_UTILS.parents[1]
 SEARCH_PATH = HOME.parents[2]
 
 
-def ansible_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+def ansible_env() -> dict[str, str]:
     """The environment for ansible-playbook: this collection first, then the user's own paths
     (the same version of the modules as of the judge that reads their results)."""
-    env = dict(os.environ if environ is None else environ)
+    env = dict(os.environ)
     given = env.get("ANSIBLE_COLLECTIONS_PATH", "")
     env["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join(p for p in (str(SEARCH_PATH), given) if p)
     return env
