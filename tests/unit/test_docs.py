@@ -7,6 +7,7 @@ import importlib
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +138,7 @@ def test_a_modules_documentation_parses_and_is_its_argument_spec(path: Path) -> 
     """ansible-doc reads the module's DOCUMENTATION, and its options are what the module
     takes: the same names, types, defaults, choices and required."""
     proc = subprocess.run(
-        [str(ROOT / ".venv/bin/ansible-doc"), "--json", f"layerwise.docker.{path.stem}"],
+        [str(Path(sys.executable).with_name("ansible-doc")), "--json", f"layerwise.docker.{path.stem}"],
         cwd=ROOT,
         capture_output=True,
         text=True,
