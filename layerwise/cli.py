@@ -35,9 +35,27 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
+EXIT_CODES = (
+    "exit codes: 0 every check passed or is waived, 1 a check failed, 2 a host or a check "
+    "could not be checked, or the input is wrong"
+)
+
+
 def parser() -> argparse.ArgumentParser:
-    top = Parser(prog="layerwise", description=__doc__.split("\n")[0])
+    top = Parser(
+        prog="layerwise",
+        description="Judge Docker hosts' storage against a policy and write the reports.",
+        epilog=EXIT_CODES,
+    )
     sub = top.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            epilog=EXIT_CODES,
+        )
 
     def inputs(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -45,21 +63,26 @@ def parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--waivers", type=Path, help="waivers YAML")
 
-    run = sub.add_parser("compliance", help="check a fleet and write the reports")
+    def outputs(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--out",
+            type=Path,
+            default=Path("reports"),
+            help="reports directory (default: ./reports)",
+        )
+        p.add_argument("--textfile", type=Path, help="also write the Prometheus textfile here")
+
+    run = command("compliance", "check a fleet and write the reports")
     run.add_argument("-i", "--inventory", required=True, help="Ansible inventory")
     run.add_argument("--limit", default="all", help="host pattern (default: all)")
     inputs(run)
-    run.add_argument(
-        "--out", type=Path, default=Path("reports"), help="reports directory (default: ./reports)"
-    )
-    run.add_argument("--textfile", type=Path, help="also write the Prometheus textfile here")
+    outputs(run)
     run.add_argument("--forks", type=int, default=20, help="hosts checked at once (default 20)")
-    inputs(sub.add_parser("inputs", help="check the policy and waivers; print the policy"))
-    report = sub.add_parser("report", help="judge what hosts sent back, write the reports")
+    inputs(command("inputs", "check the policy and waivers; print the policy"))
+    report = command("report", "judge what hosts sent back, write the reports")
     report.add_argument("--raw", type=Path, required=True, help="compliance-raw.json")
     inputs(report)
-    report.add_argument("--out", type=Path, default=Path("reports"))
-    report.add_argument("--textfile", type=Path)
+    outputs(report)
     return top
 
 
@@ -105,6 +128,9 @@ def compliance(args: argparse.Namespace) -> int:
     try:
         with log.open("w") as handle:
             subprocess.run(command, env=env, stdout=handle, stderr=subprocess.STDOUT, check=False)
+    except OSError as exc:  # no ansible-playbook beside this python: not installed with it
+        print(f"layerwise: cannot run {playbook}: {exc.strerror}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     finally:
         given.unlink(missing_ok=True)
     if not result.exists():

@@ -1,19 +1,26 @@
-"""The checks as documents, generated from the registry: README's table and docs/checks.md
-(each check with why it matters and how to fix it). python -m layerwise.docs rewrites both;
-tests/unit/test_docs.py fails when either differs from the registry."""
+"""The documents generated from the code: README's checks table and docs/checks.md (each check
+with why it matters and how to fix it) from the checks' registry, and docs/cli.md (the
+command's help) from its parser. python -m layerwise.docs rewrites them;
+tests/unit/test_docs.py fails when one differs from the code."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import re
 import sys
 from pathlib import Path
 
 from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
 
+from . import cli
+
 # the checkout this module is in (a tool for the repository: it rewrites its documents)
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 CHECKS_DOC = ROOT / "docs/checks.md"
+CLI_DOC = ROOT / "docs/cli.md"
 BEGIN = "<!-- checks table: generated from the registry (python -m layerwise.docs) -->"
 END = "<!-- end of checks table -->"
 
@@ -47,6 +54,36 @@ def checks_doc() -> str:
     return "\n".join(parts) + "\n"
 
 
+def help_of(command: list[str]) -> str:
+    """What ``layerwise COMMAND --help`` prints, wrapped at 100 columns whatever the terminal."""
+    shown = io.StringIO()
+    columns = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"
+    try:
+        with contextlib.redirect_stdout(shown), contextlib.suppress(SystemExit):
+            cli.parser().parse_args([*command, "--help"])
+    finally:
+        if columns is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = columns
+    return shown.getvalue()
+
+
+def cli_doc() -> str:
+    """docs/cli.md: the help of the command and of each of its subcommands."""
+    parts = [
+        "# The layerwise command",
+        "",
+        "Generated from its parser (`layerwise/cli.py`) by `python -m layerwise.docs`; do not edit",
+        "by hand. A wrong argument or input is one line on stderr, naming it, and exit 2.",
+    ]
+    for command in ([], ["compliance"], ["inputs"], ["report"]):
+        parts += ["", f"## layerwise {' '.join(command)}".rstrip(), "", "```text"]
+        parts += [help_of(command).rstrip(), "```"]
+    return "\n".join(parts) + "\n"
+
+
 def with_table(text: str) -> str:
     pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END), re.S)
     if not pattern.search(text):
@@ -58,4 +95,5 @@ if __name__ == "__main__":
     README.write_text(with_table(README.read_text()))
     CHECKS_DOC.parent.mkdir(exist_ok=True)
     CHECKS_DOC.write_text(checks_doc())
-    sys.stdout.write(f"{README}, {CHECKS_DOC}: {len(checks.CHECKS)} checks written\n")
+    CLI_DOC.write_text(cli_doc())
+    sys.stdout.write(f"{README}, {CHECKS_DOC}: {len(checks.CHECKS)} checks written; {CLI_DOC}\n")

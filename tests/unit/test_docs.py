@@ -38,6 +38,15 @@ def test_checks_doc_is_the_registry() -> None:
     )
 
 
+def test_cli_doc_is_the_parser() -> None:
+    """docs/cli.md is what `layerwise [COMMAND] --help` prints today: every option, its
+    default and the exit codes."""
+    assert docs.CLI_DOC.read_text() == docs.cli_doc(), (
+        "docs/cli.md is stale: python -m layerwise.docs"
+    )
+    assert "--forks FORKS         hosts checked at once (default 20)" in docs.cli_doc()
+
+
 def test_a_readme_without_the_table_markers_is_refused() -> None:
     with pytest.raises(ValueError, match="no checks table"):
         docs.with_table("# README\n")
@@ -138,7 +147,11 @@ def test_a_modules_documentation_parses_and_is_its_argument_spec(path: Path) -> 
     """ansible-doc reads the module's DOCUMENTATION, and its options are what the module
     takes: the same names, types, defaults, choices and required."""
     proc = subprocess.run(
-        [str(Path(sys.executable).with_name("ansible-doc")), "--json", f"layerwise.docker.{path.stem}"],
+        [
+            str(Path(sys.executable).with_name("ansible-doc")),
+            "--json",
+            f"layerwise.docker.{path.stem}",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
