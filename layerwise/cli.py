@@ -47,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
         description="Judge Docker hosts' storage against a policy and write the reports.",
         epilog=EXIT_CODES,
     )
-    sub = top.add_subparsers(dest="command", required=True, parser_class=Parser)
+    sub = top.add_subparsers(dest="command", required=True)  # each a Parser, as its parent
 
     def command(name: str, summary: str) -> argparse.ArgumentParser:
         return sub.add_parser(

@@ -5,6 +5,7 @@ test_hostile_results.py and the lab suite); what is proven is the command's own 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -119,7 +120,7 @@ class Ansible:
                 "old report gone": not (self.out / "compliance.json").exists(),
             }
         )
-        kw["stdout"].write(self.log)
+        kw["stdout"].buffer.write(self.log.encode("utf-8", "surrogateescape"))
         if self.report is not None:
             (self.out / "compliance.json").write_text(json.dumps(self.report))
         return subprocess.CompletedProcess(command, 0)
@@ -266,12 +267,12 @@ def test_a_waiver_beyond_the_policys_horizon_stops_every_command(
 ) -> None:
     stand_in, out = ansible
     policy = tmp_path / "policy.yml"
-    policy.write_text(POLICY.read_text().replace("waiver_max_days: 180", "waiver_max_days: 1"))
-    assert "waiver_max_days: 1\n" in policy.read_text()
-    waivers = tmp_path / "waivers.yml"
+    policy.write_text(POLICY.read_text().replace("waiver_max_days: 180", "waiver_max_days: 10"))
+    assert "waiver_max_days: 10\n" in policy.read_text()
+    waivers = tmp_path / "waivers.yml"  # within the default's 180 days, not the policy's 10
     waivers.write_text(
         "waivers:\n  - check: CFG-006\n    hosts: [web-1]\n    justification: j\n"
-        "    approved_by: ops\n    expires: 2099-01-01\n"
+        f"    approved_by: ops\n    expires: {dt.date.today() + dt.timedelta(days=30)}\n"
     )
     inputs = ["--policy", str(policy), "--waivers", str(waivers)]
     raw_file = tmp_path / "raw.json"
@@ -316,6 +317,7 @@ def test_report_judges_with_the_waivers_given_and_writes_the_textfile(
     assert cli.main([*args, "--policy", str(wide), "--waivers", str(waivers)]) == 0
     built = json.loads((out / "compliance.json").read_text())
     assert {r["status"] for r in built["hosts"][0]["results"] if r["id"] in failed} == {"waived"}
+    assert built["policy"]["waiver_max_days"] == 3650  # the policy given, as the report says
 
 
 def test_inputs_prints_the_policy_as_json(
@@ -339,3 +341,32 @@ def test_reports_that_cannot_be_written_keep_the_old_ones(
     err = capsys.readouterr().err
     assert err.startswith("layerwise: cannot write the reports (")
     assert err.endswith("; the reports there before are kept\n")
+
+
+@pytest.mark.parametrize(
+    ("log", "said"),
+    [
+        (b"ERROR! inv.yml is not a valid YAML document\n",
+         "Ansible could not parse the inventory inv.yml (not a valid YAML; its log: "),
+        (b"[WARNING]: Failed to parse " + b"x" * 300 + b"\n",
+         "Ansible could not parse the inventory inv.yml (Failed to parse " + "x" * 144 + "; its"),
+        (b"\xff\xfe not UTF-8 \xc3\n[WARNING]: Could not match supplied host pattern\n",
+         "no host of inv.yml matches --limit 'web*': nothing was checked"),
+    ],
+    ids=["not-valid-yaml", "long-cause-cut-at-160", "not-utf8"],
+)  # fmt: skip
+def test_the_cause_of_a_run_without_a_report(tmp_path: Path, log: bytes, said: str) -> None:
+    path = tmp_path / "compliance-ansible.log"
+    path.write_bytes(log)
+    args = cli.parser().parse_args(["compliance", "-i", "inv.yml", "--limit", "web*"])
+    assert cli.why_no_report(path, args).startswith(said)
+
+
+def test_a_log_that_is_not_utf8_is_still_shown(
+    ansible: tuple[Ansible, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    stand_in, out = ansible
+    stand_in.report = None
+    stand_in.log = "ERROR! caf\udce9\n"  # written back as the byte 0xe9: not UTF-8
+    assert cli.main(["compliance", "-i", "h1,", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.splitlines()[1] == "ERROR! caf\ufffd"  # replaced, shown
