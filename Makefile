@@ -100,7 +100,7 @@ MUTMUT_VERSION := 3.8.1
 MUTANTS ?=
 mutate: venv
 	@$(BIN)/pip install --quiet --disable-pip-version-check mutmut==$(MUTMUT_VERSION)
-	@scripts/stage.sh "mutation testing" bash -c '$(BIN)/mutmut run --max-children 2 $(if $(MUTANTS),"$(MUTANTS)") \
+	@mkdir -p reports && scripts/stage.sh "mutation testing" bash -c '$(BIN)/mutmut run --max-children 2 $(if $(MUTANTS),"$(MUTANTS)") \
 		> reports/mutmut.log 2>&1 || { tail -c 3000 reports/mutmut.log; exit 1; }'
 	@$(BIN)/python -m scripts.mutation_score
 

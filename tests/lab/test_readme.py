@@ -57,6 +57,10 @@ EXPECTED = {
     ),
     # the benchmarks at the quick sizes README prints for them (their defaults are the full
     # sizes whose figures the project reports; see QUICK below)
+    # mutmut on one function (the whole run is make mutate's default: about 15 minutes)
+    "make mutate MUTANTS='layerwise.render.x_write_all*'": Expect(
+        0, ("==> mutation testing: ok", "layerwise/render/__init__.py")
+    ),
     "make bench BENCH_IMAGES=2 BENCH_LAYERS=50 LAYERS=1111": Expect(
         0, ("==> bench: ok", "loading 2 x 50 more layers", "remote commands, whole host suite")
     ),
@@ -113,7 +117,13 @@ RUN_BY_CI = {
 
 # The benchmarks' table rows (the full sizes, their defaults) are proven by the quick run
 # README prints for each: the same target with smaller sizes.
-QUICK = {"make bench", "make bench-layers", "make bench-move", "make bench-move-host"}
+QUICK = {
+    "make mutate",
+    "make bench",
+    "make bench-layers",
+    "make bench-move",
+    "make bench-move-host",
+}
 
 
 def test_every_readme_command_has_an_expectation() -> None:
