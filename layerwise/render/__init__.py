@@ -3,6 +3,7 @@ writing them all: JSON, JUnit XML, HTML, Prometheus textfile (the terminal is pr
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -43,7 +44,8 @@ def write_all(report: dict[str, Any], out: Path, textfile: Path | None = None) -
             partial.replace(path)
     except OSError as exc:
         for partial in partials.values():
-            partial.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a directory in a partial's way stays, named
+                partial.unlink(missing_ok=True)
         where = exc.filename or out
         raise WriteError(f"cannot write the reports ({where}: {exc.strerror or exc})") from None
     return list(files)
