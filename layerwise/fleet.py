@@ -64,15 +64,12 @@ def clean(value: Any, depth: int = 0) -> Any:
         kept = [clean(v, depth + 1) for v in value[:MAX_ITEMS]]
         return kept + ([f"... and {len(value) - MAX_ITEMS} more"] if len(value) > MAX_ITEMS else [])
     if isinstance(value, dict):
-        return {
-            clean(str(k), depth + 1): clean(v, depth + 1)
-            for k, v in list(value.items())[:MAX_ITEMS]
-        }
+        return {clean(str(k)): clean(v, depth + 1) for k, v in list(value.items())[:MAX_ITEMS]}
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
         return number(value)
-    return clean(str(value), depth)
+    return clean(str(value))  # a string: bounded and printable, at any depth
 
 
 def load_raw(path: Path) -> dict[str, Any]:
@@ -106,11 +103,10 @@ GENERIC = ("MODULE FAILURE", "Module result deserialization failed")
 def why_not_checked(result: dict[str, Any]) -> str:
     """The reason a host could not be checked, from its Ansible result."""
     msg = str(result.get("msg") or "").strip()
-    said = [
-        str(result.get(key) or "").strip().splitlines()[-1]
-        for key in ("module_stderr", "module_stdout", "stderr")
-        if str(result.get(key) or "").strip()
+    texts = [
+        str(result.get(key) or "").strip() for key in ("module_stderr", "module_stdout", "stderr")
     ]
+    said = [text.splitlines()[-1] for text in texts if text]
     parts = said if said and msg.startswith(GENERIC) else [msg, *said]
     reason = ": ".join(p for p in parts if p) or "no result came back"
     if "not found" in reason and "python" in reason:

@@ -76,7 +76,7 @@ def load_policy(path: Path | None) -> dict[str, Any]:
     if errors:
         lines = _key_lines(node)
         raise InputError(
-            "\n".join(f"{path}:{lines.get(e.split(':', 1)[0], 1)}: {e}" for e in errors)
+            "\n".join(f"{path}:{lines.get(e.partition(':')[0], 1)}: {e}" for e in errors)
         )
     return policy
 
@@ -98,7 +98,7 @@ def _waiver(
     check = entry.get("check")
     if not isinstance(check, str) or check not in known:
         errors.append(f"check {shown(check)} is not a layerwise check id (e.g. {sorted(known)[0]})")
-    hosts, groups = _strings(entry.get("hosts", [])), _strings(entry.get("groups", []))
+    hosts, groups = _strings(entry.get("hosts")), _strings(entry.get("groups"))
     fleet = entry.get("fleet", False)
     if "hosts" in entry and hosts is None:
         errors.append("hosts must be a host name pattern or a list of them")
