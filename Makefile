@@ -87,7 +87,8 @@ sanity: venv
 unit: venv
 	@scripts/stage.sh "unit tests" pytest tests/unit -n 2 --junitxml=reports/junit-unit.xml
 
-# Every role variable fuzzed through ansible-playbook on unreachable hosts (no Docker).
+# Every role variable fuzzed through ansible-playbook on unreachable hosts, and the layerwise
+# command's runs of it on inventories with no host to contact (no Docker).
 fuzz: venv
 	@scripts/stage.sh "role variables fuzzed" pytest tests/roles_input --junitxml=reports/junit-fuzz.xml
 

@@ -145,19 +145,6 @@ def test_wrong_arguments_are_one_line_and_exit_2(args: tuple[str, ...], said: st
     assert done.stderr.rstrip().endswith("--help)")
 
 
-def test_an_inventory_that_does_not_parse_is_named_in_one_line(tmp_path: Path) -> None:
-    """One ansible-playbook run, no host contacted: Ansible's cause, not 'no host matches'."""
-    inventory = tmp_path / "inventory.yml"
-    inventory.write_text("all:\n  hosts: [web-1\n")
-    done = run("compliance", "-i", str(inventory), "--out", str(tmp_path / "r"), cwd=tmp_path,
-               timeout=120)  # fmt: skip
-    assert done.returncode == 2
-    assert done.stderr.count("\n") == 1, done.stderr
-    assert done.stderr.startswith(
-        f"layerwise: Ansible could not parse the inventory {inventory} (Failed to parse"
-    ), done.stderr
-
-
 def test_report_exits_2_in_one_line_for_a_missing_file_or_an_out_that_is_a_file(
     tmp_path: Path,
 ) -> None:
@@ -207,20 +194,3 @@ def test_a_run_without_a_report_names_its_cause(tmp_path: Path, log: str, said: 
     path.write_text(log)
     args = cli.parser().parse_args(["compliance", "-i", "inv.yml", "--limit", "web*"])
     assert cli.why_no_report(path, args).startswith(said)
-
-
-def test_the_limit_is_taken_literally_never_templated(tmp_path: Path) -> None:
-    """--limit "{{ 'h1' }}" names no host of 'h1,': templated, it would be h1 (and a
-    lookup('pipe', ...) there would run on this machine). One ansible-playbook run, no host
-    contacted: the inventory has no host matching those characters."""
-    out, home = tmp_path / "reports", tmp_path / "home"
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(home)}
-    done = subprocess.run(
-        [sys.executable, "-m", "layerwise", "compliance", "-i", "h1,", "--limit", "{{ 'h1' }}",
-         "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False, env=env,
-    )  # fmt: skip
-    assert done.returncode == 2, done.stderr
-    last = done.stderr.splitlines()[-1]
-    assert last == "layerwise: no host of h1, matches --limit \"{{ 'h1' }}\": nothing was checked"
-    assert sorted(p.name for p in out.iterdir()) == ["compliance-ansible.log"]  # no report
