@@ -8,6 +8,7 @@ copy, one at a time, and the proof must name it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import stat
@@ -401,3 +402,261 @@ def test_clear_keeps_exactly_the_names_asked_and_removes_links_not_their_targets
     assert sorted(p.name for p in top.iterdir()) == ["keep-dir", "keep-file"]
     assert (top / "keep-dir" / "f").read_text() == "kept"
     assert (outside / "precious").read_text() == "not ours"
+
+
+def small_tree(top: Path) -> Path:
+    """A small data root built by hand (no cp): layers with a whiteout and a null device, the
+    overlay2/l links dir, image/overlay2, a container, two volumes (one with a hard-link pair
+    and two sparse files), a layer dir with an xattr, containerd snapshots."""
+    (top / "overlay2/aaa/diff").mkdir(parents=True)
+    os.mknod(top / "overlay2/aaa/diff/wh", stat.S_IFCHR | 0o000, os.makedev(0, 0))
+    os.mknod(top / "overlay2/aaa/diff/null", stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    (top / "overlay2/bbb").mkdir()
+    os.setxattr(top / "overlay2/bbb", "user.layerwise", b"x")
+    (top / "overlay2/l").mkdir()
+    (top / "containers/ccc").mkdir(parents=True)
+    (top / "containers/ccc/log").write_text("hello")
+    (top / "image/overlay2").mkdir(parents=True)
+    vol = top / "volumes/v"
+    vol.mkdir(parents=True)
+    (top / "volumes/w").mkdir()
+    (top / "volumes/metadata.db").write_text("")
+    (vol / "a").write_text("abc")
+    os.link(vol / "a", vol / "a2")
+    for name in ("s1", "s2"):
+        with open(vol / name, "wb") as handle:
+            handle.truncate(8192)
+    snapshots = top / tree.SNAPSHOTTER / "snapshots"
+    (snapshots / "1").mkdir(parents=True)
+    (snapshots / "2").mkdir()
+    return top
+
+
+def test_counts_name_what_a_data_root_holds(tmp_path: Path) -> None:
+    """Each figure exactly: a 0/0 char device is a whiteout, another is not; overlay2/l is no
+    layer, nor image/overlay2 a volume; a file directly under volumes/ is no volume; every
+    sparse file counts."""
+    found = tree.manifest(str(small_tree(tmp_path / "root")))
+    assert tree.counts(found) == {
+        "entries": 25,
+        "files": 6,
+        "bytes": 5 + 3 + 3 + 8192 + 8192,
+        "hard_linked": 2,
+        "whiteouts": 1,
+        "sparse": 2,
+        "with_xattrs": 1,
+        "layers": 2,
+        "containers": 1,
+        "volumes": 2,
+        "snapshots": 2,
+    }
+
+
+def test_counts_of_several_trees_add_up() -> None:
+    assert tree.add({"files": 2, "bytes": 10}, {"files": 1, "layers": 3}) == {
+        "files": 3,
+        "bytes": 10,
+        "layers": 3,
+    }
+
+
+def test_walk_lists_each_entry_once_with_its_path_without_following_links(
+    tmp_path: Path,
+) -> None:
+    """A directory's entries in sorted order before what they hold; a skipped path is left
+    out with all it holds; a link to a directory is an entry, not a way in."""
+    top = tmp_path / "top"
+    (top / "b").mkdir(parents=True)
+    (top / "a/skip").mkdir(parents=True)
+    (top / "a/skip/y").write_text("")
+    (top / "a/x").write_text("")
+    (top / "b/z").write_text("")
+    (top / "c").symlink_to("a")
+    seen = list(tree.walk(str(top), skip=["a/skip"]))
+    assert [rel for rel, _path, _st in seen] == [".", "a", "b", "c", "a/x", "b/z"]
+    for rel, path, st in seen:
+        assert path == (str(top) if rel == "." else os.path.join(top, rel))
+        assert (st.st_ino, st.st_mode) == (os.lstat(path).st_ino, os.lstat(path).st_mode)
+
+
+def test_manifest_groups_hard_links_by_inode_and_hashes_files(tmp_path: Path) -> None:
+    """Each inode group is named by its own first path (two groups stay two); the top has no
+    mtime (the move's state dir changes it), everything under it has."""
+    top = tmp_path / "top"
+    (top / "a").mkdir(parents=True)
+    (top / "b").mkdir()
+    (top / "a/x").write_text("one")
+    os.link(top / "a/x", top / "a/x2")
+    (top / "b/y").write_text("two")
+    os.link(top / "b/y", top / "b/y2")
+    (top / "c").write_text("")
+    found = tree.manifest(str(top), workers=2)
+    assert {rel: e.get("link_group") for rel, e in found.items() if e["kind"] == "file"} == {
+        "a/x": "a/x",
+        "a/x2": "a/x",
+        "b/y": "b/y",
+        "b/y2": "b/y",
+        "c": None,
+    }
+    assert found["b/y"]["sha256"] == hashlib.sha256(b"two").hexdigest()
+    assert "mtime" not in found["."]
+    assert found["a"]["mtime"] == os.lstat(top / "a").st_mtime_ns
+
+
+def test_xattrs_are_a_links_own_not_its_targets(tmp_path: Path) -> None:
+    """Values as hex; a link's trusted.* xattr is read from the link itself (the target's are
+    the target's); a path that is gone has none."""
+    target, link = tmp_path / "target", tmp_path / "link"
+    target.write_text("")
+    os.setxattr(target, "user.layerwise", b"kept")
+    link.symlink_to(target)
+    os.setxattr(link, "trusted.layerwise", b"link", follow_symlinks=False)
+    assert tree.xattrs(str(target)) == {"user.layerwise": b"kept".hex()}
+    assert tree.xattrs(str(link)) == {"trusted.layerwise": b"link".hex()}
+    assert tree.xattrs(str(tmp_path / "gone")) == {}
+
+
+def test_an_xattr_removed_while_read_is_left_out_the_others_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An attribute listed, then removed before its value is read (a live tree)."""
+    path = tmp_path / "f"
+    path.write_text("")
+    for name in ("user.a", "user.b"):
+        os.setxattr(path, name, b"v")
+    real = os.getxattr
+
+    def racing(target: str, name: str, **how: Any) -> bytes:
+        if name == "user.a":
+            raise OSError(61, "No data available")
+        return real(target, name, **how)
+
+    monkeypatch.setattr(tree.os, "getxattr", racing)
+    assert tree.xattrs(str(path)) == {"user.b": b"v".hex()}
+
+
+@pytest.mark.parametrize(
+    ("written", "size", "sparse"),
+    [
+        (4096, 4096, False),  # every block allocated, to the byte
+        (1, 4100, True),  # one block allocated, the next one a hole
+        (0, 8192, True),  # nothing allocated
+    ],
+)
+def test_a_file_is_sparse_when_fewer_blocks_than_its_size_are_allocated(
+    tmp_path: Path, written: int, size: int, sparse: bool
+) -> None:
+    path = tmp_path / "f"
+    with open(path, "wb") as handle:
+        handle.write(b"x" * written)
+        handle.truncate(size)
+    entry = tree.describe(str(path), os.lstat(path))
+    assert (entry["size"], entry["sparse"]) == (size, sparse)
+    assert entry["mtime"] == os.lstat(path).st_mtime_ns, "below the top, the mtime counts"
+
+
+def test_a_block_device_is_described_by_its_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "loop"
+    os.mknod(path, stat.S_IFBLK | 0o660, os.makedev(7, 3))
+    os.chown(path, 0, 6)
+    os.chmod(path, 0o660)  # whatever the umask
+    assert tree.describe(str(path), os.lstat(path), root=True) == {
+        "kind": "block",
+        "mode": "0o660",
+        "owner": "0:6",
+        "rdev": "7:3",
+    }
+
+
+def test_differences_name_the_key_and_both_values() -> None:
+    """Each path in order, whatever came before it; a key only one side has shows as None;
+    sparse may appear, never disappear."""
+    old = {
+        "f": {"kind": "file", "mode": "0o644", "sparse": False},
+        "s": {"kind": "file", "sparse": True},
+        "k": {"kind": "file", "sparse": True},
+    }
+    new = {
+        "a-stray": {"kind": "file"},
+        "f": {"kind": "file", "mode": "0o600", "sparse": True, "xattrs": {"user.a": "01"}},
+        "s": {"kind": "file", "sparse": False},
+        "k": {"kind": "file", "sparse": True},
+    }
+    assert tree.differences(old, new) == [
+        "a-stray: only in the copy",
+        "f: mode '0o644' in the data root, '0o600' in the copy",
+        "f: xattrs None in the data root, {'user.a': '01'} in the copy",
+        "s: sparse in the data root, fully allocated in the copy",
+    ]
+
+
+@pytest.mark.parametrize(("lost", "shown"), [(20, 20), (21, 21)])
+def test_differences_up_to_the_limit_are_all_shown(lost: int, shown: int) -> None:
+    old = {f"f{i:02}": {"kind": "file"} for i in range(lost)}
+    lines = tree.differences(old, {})
+    assert len(lines) == shown
+    assert lines[0] == "f00: missing from the copy"
+    assert lines[-1] == ("... and 1 more" if lost > 20 else "f19: missing from the copy")
+
+
+def test_compare_leaves_out_what_the_move_and_mkfs_put_beside_the_copy(tmp_path: Path) -> None:
+    """The state dir on either side, lost+found and the ``new_own`` paths the data root
+    lacks; one it holds is compared; the counts are the data root's."""
+    old = small_tree(tmp_path / "old")
+    (old / "keep").mkdir()
+    new = tmp_path / "new"
+    shutil.copytree(old, new, symlinks=True, copy_function=os.link)
+    for top in (old, new):
+        (top / tree.STATE_DIR).mkdir()
+        (top / tree.STATE_DIR / str(top.name)).write_text(top.name)
+    (new / "lost+found").mkdir()
+    (new / "containerd/system").mkdir(parents=True)
+    (new / "keep/extra").write_text("")
+    os.utime(
+        new / "keep", ns=(os.lstat(old / "keep").st_atime_ns, os.lstat(old / "keep").st_mtime_ns)
+    )
+    outcome = tree.compare(str(old), str(new), new_own=["containerd", "keep"])
+    assert outcome == {
+        "equal": False,
+        "differences": ["keep/extra: only in the copy"],
+        "counts": tree.counts(tree.manifest(str(old), [tree.STATE_DIR])),
+    }
+    os.unlink(new / "keep/extra")
+    os.utime(
+        new / "keep", ns=(os.lstat(old / "keep").st_atime_ns, os.lstat(old / "keep").st_mtime_ns)
+    )
+    assert tree.compare(str(old), str(new), limit=0, new_own=["containerd"])["equal"]
+
+
+def test_compare_shows_twenty_differences_or_as_many_as_asked(tmp_path: Path) -> None:
+    """Against an empty copy every entry of the data root but its top is missing: 24 of them."""
+    (tmp_path / "empty").mkdir()
+    old, empty = str(small_tree(tmp_path / "old")), str(tmp_path / "empty")
+    found = tree.compare(old, empty)
+    assert not found["equal"]
+    assert len(found["differences"]) == 21
+    assert found["differences"][-1] == "... and 4 more"
+    assert tree.compare(old, empty, limit=3)["differences"] == [
+        "containers: missing from the copy",
+        "containers/ccc: missing from the copy",
+        "containers/ccc/log: missing from the copy",
+        "... and 21 more",
+    ]
+
+
+@pytest.mark.parametrize("backwards", [False, True], ids=["a-z", "z-a"])
+def test_clear_removes_a_partial_copy_around_the_kept_names_in_any_listing_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backwards: bool
+) -> None:
+    """Before a copy starts again, the staging dir keeps the move's state dir and lost+found
+    and loses everything else, whichever order the filesystem lists its names in."""
+    top = tmp_path / "staging"
+    for name in (tree.STATE_DIR, *tree.FS_OWN, "overlay2/aaa", "volumes"):
+        (top / name).mkdir(parents=True)
+    (top / "engine-id").write_text("half")
+    (top / tree.STATE_DIR / "state.json").write_text("{}")
+    real = os.listdir
+    monkeypatch.setattr(tree.os, "listdir", lambda path: sorted(real(path), reverse=backwards))
+    tree.clear(str(top), keep=(tree.STATE_DIR, *tree.FS_OWN))
+    assert sorted(real(top)) == sorted([tree.STATE_DIR, *tree.FS_OWN])
+    assert real(top / tree.STATE_DIR) == ["state.json"]
