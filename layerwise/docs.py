@@ -11,6 +11,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from unittest import mock
 
 from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
 
@@ -57,16 +58,12 @@ def checks_doc() -> str:
 def help_of(command: list[str]) -> str:
     """What ``layerwise COMMAND --help`` prints, wrapped at 100 columns whatever the terminal."""
     shown = io.StringIO()
-    columns = os.environ.get("COLUMNS")
-    os.environ["COLUMNS"] = "100"
-    try:
-        with contextlib.redirect_stdout(shown), contextlib.suppress(SystemExit):
-            cli.parser().parse_args([*command, "--help"])
-    finally:
-        if columns is None:
-            del os.environ["COLUMNS"]
-        else:
-            os.environ["COLUMNS"] = columns
+    with (
+        mock.patch.dict(os.environ, {"COLUMNS": "100"}),
+        contextlib.redirect_stdout(shown),
+        contextlib.suppress(SystemExit),
+    ):
+        cli.parser().parse_args([*command, "--help"])
     return shown.getvalue()
 
 
