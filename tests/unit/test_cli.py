@@ -346,6 +346,15 @@ def test_reports_that_cannot_be_written_keep_the_old_ones(
 @pytest.mark.parametrize(
     ("log", "said"),
     [
+        (b"[WARNING]: provided hosts list is empty, only localhost is available",
+         "no host of inv.yml matches --limit 'web*': nothing was checked"),
+        (b"[WARNING]: Could not match supplied host pattern, ignoring: web*",
+         "no host of inv.yml matches --limit 'web*': nothing was checked"),
+        (b"[WARNING]:  * Failed to parse inv.yml with yaml plugin: ...\nUnable to parse inv.yml",
+         "Ansible could not parse the inventory inv.yml"),
+        (b"[WARNING]: Failed to parse inventory with 'auto' plugin: YAML parsing failed: x",
+         "Ansible could not parse the inventory inv.yml (Failed to parse inventory with 'auto'"),
+        (b"ERROR! something else", "the run wrote no report; its log: "),
         (b"ERROR! inv.yml is not a valid YAML document\n",
          "Ansible could not parse the inventory inv.yml (not a valid YAML; its log: "),
         (b"[WARNING]: Failed to parse " + b"x" * 300 + b"\n",
@@ -353,7 +362,8 @@ def test_reports_that_cannot_be_written_keep_the_old_ones(
         (b"\xff\xfe not UTF-8 \xc3\n[WARNING]: Could not match supplied host pattern\n",
          "no host of inv.yml matches --limit 'web*': nothing was checked"),
     ],
-    ids=["not-valid-yaml", "long-cause-cut-at-160", "not-utf8"],
+    ids=["empty", "no-match", "unparsable", "unparsable-auto", "other", "not-valid-yaml",
+         "long-cause-cut-at-160", "not-utf8"],
 )  # fmt: skip
 def test_the_cause_of_a_run_without_a_report(tmp_path: Path, log: bytes, said: str) -> None:
     path = tmp_path / "compliance-ansible.log"

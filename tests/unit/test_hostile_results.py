@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from layerwise import cli, fleet, render, yamlfile
+from layerwise import fleet, render, yamlfile
 
 from . import snapshots as s
 from .conftest import ROOT
@@ -172,25 +172,3 @@ def test_compliance_names_a_missing_inventory_or_an_out_that_is_a_file(tmp_path:
         done = run("compliance", *args)
         assert done.returncode == 2, done.stderr
         assert done.stderr.splitlines()[-1].startswith(said), done.stderr
-
-
-@pytest.mark.parametrize(
-    ("log", "said"),
-    [
-        ("[WARNING]: provided hosts list is empty, only localhost is available",
-         "no host of inv.yml matches --limit 'web*': nothing was checked"),
-        ("[WARNING]: Could not match supplied host pattern, ignoring: web*",
-         "no host of inv.yml matches --limit 'web*': nothing was checked"),
-        ("[WARNING]:  * Failed to parse inv.yml with yaml plugin: ...\nUnable to parse inv.yml",
-         "Ansible could not parse the inventory inv.yml"),
-        ("[WARNING]: Failed to parse inventory with 'auto' plugin: YAML parsing failed: x",
-         "Ansible could not parse the inventory inv.yml (Failed to parse inventory with 'auto'"),
-        ("ERROR! something else", "the run wrote no report; its log: "),
-    ],
-    ids=["empty", "no-match", "unparsable", "unparsable-auto", "other"],
-)  # fmt: skip
-def test_a_run_without_a_report_names_its_cause(tmp_path: Path, log: str, said: str) -> None:
-    path = tmp_path / "compliance-ansible.log"
-    path.write_text(log)
-    args = cli.parser().parse_args(["compliance", "-i", "inv.yml", "--limit", "web*"])
-    assert cli.why_no_report(path, args).startswith(said)
