@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         percent, counts = score(run)
         low += percent < given.min
         shown = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
-        print(f"{percent:5.1f}%  {str(meta.relative_to(MUTANTS))[: -len('.meta')]}  ({shown})")
+        print(f"{percent:5.1f}%  {meta.relative_to(MUTANTS).with_suffix('')}  ({shown})")
     return 1 if low else 0
 
 

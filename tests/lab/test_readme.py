@@ -55,12 +55,12 @@ EXPECTED = {
     ".venv/bin/pytest tests/infra --hosts='ansible://all' --ansible-inventory=inventories/lab": (
         Expect(0, (" passed",))
     ),
-    # the benchmarks at the quick sizes README prints for them (their defaults are the full
-    # sizes whose figures the project reports; see QUICK below)
-    # mutmut on one function (the whole run is make mutate's default: about 15 minutes)
+    # mutmut on one function (the whole run, make mutate's default, takes about 20 minutes)
     "make mutate MUTANTS='layerwise.render.x_write_all*'": Expect(
         0, ("==> mutation testing: ok", "layerwise/render/__init__.py")
     ),
+    # the benchmarks at the quick sizes README prints for them (their defaults are the full
+    # sizes whose figures the project reports; see QUICK below)
     "make bench BENCH_IMAGES=2 BENCH_LAYERS=50 LAYERS=1111": Expect(
         0, ("==> bench: ok", "loading 2 x 50 more layers", "remote commands, whole host suite")
     ),
