@@ -119,7 +119,7 @@ def healthy() -> dict[str, Any]:
         "layerdb": {
             "layers": {
                 DIFFS[0]: {"cache_id": BASE, "diff": DIFFS[0], "size": "100"},
-                TOP_CHAIN: {"cache_id": TOP, "diff": DIFFS[1], "parent": DIFFS[0]},
+                TOP_CHAIN: {"cache_id": TOP, "diff": DIFFS[1], "parent": DIFFS[0], "size": "50"},
             },
             "mounts": {CID: {"mount_id": CONTAINER, "init_id": INIT, "parent": TOP_CHAIN}},
         },
@@ -130,6 +130,10 @@ def healthy() -> dict[str, Any]:
                 "name": "web",
                 "image": "sha256:" + "a" * 64,
                 "running": True,
+                "log_path": LOG,
+                "log_driver": "json-file",
+                "log_options": {"max-size": "10m", "max-file": "3"},
+                "volumes": ["data"],
                 "graph_driver": {
                     "name": "overlay2",
                     "data": {
@@ -149,8 +153,53 @@ def healthy() -> dict[str, Any]:
                 "workdir": f"{HOME}/{CONTAINER}/work",
             }
         ],
+        "usage": usage(),
     }
     return copy.deepcopy(snap)
+
+
+LOG = f"/var/lib/docker/containers/{CID}/{CID}-json.log"
+VOLUME = "/var/lib/docker/volumes/data/_data"
+
+
+def walked(path: str, size: int) -> dict[str, Any]:
+    return {"path": path, "dev": 1, "bytes": size, "files": 3}
+
+
+def usage() -> dict[str, Any]:
+    """What ``usage: true`` measures on the healthy host: its data root's filesystem holds
+    the two image layers (150 bytes recorded), the container's writable and init layers,
+    its log, a volume and Docker's records, and nothing else."""
+    parts = {
+        f"{HOME}/{CONTAINER}": 8192,
+        f"{HOME}/{INIT}": 4096,
+        VOLUME: 1 << 20,
+    }
+    used = 150 + sum(parts.values()) + 12288 + 65536
+    return {
+        "walked_layers": False,
+        "filesystems": {
+            "data_root": {
+                "path": "/var/lib/docker",
+                "dev": 1,
+                "mount_point": True,
+                "size": 10 * 2**30,
+                "used": used,
+                "free": 10 * 2**30 - used,
+                "inodes": 5_000_000,
+                "inodes_used": 100,
+                "inodes_free": 4_999_900,
+            }
+        },
+        "walks": {path: walked(path, size) for path, size in parts.items()},
+        "logs": {CID: {"path": LOG, "bytes": 12288, "files": 1}},
+        "volumes": [{"name": "data", "driver": "local", "mountpoint": VOLUME}],
+        "volumes_error": "",
+        "content_store": "",
+        "buildkit": "",
+        "rest": {"/var/lib/docker": walked("/var/lib/docker", 65536)},
+        "open_deleted": [],
+    }
 
 
 def add_unreferenced_layer(snap: dict[str, Any], name: str, link: str) -> None:

@@ -628,6 +628,7 @@ def daemon_json_broken(snap: Snapshot) -> None:
 
 
 OVL_BUT_FIRST = {f"OVL-{n:03d}" for n in range(2, 11)}
+USE = {c.id for c in checks.CHECKS if c.id.startswith("USE-")}
 
 
 @pytest.mark.parametrize(
@@ -635,12 +636,12 @@ OVL_BUT_FIRST = {f"OVL-{n:03d}" for n in range(2, 11)}
     [
         (
             engine_down,
-            {*OVL_BUT_FIRST, "OVL-001", "CFG-010", "CFG-017", *CTD},
+            {*OVL_BUT_FIRST, "OVL-001", "CFG-010", "CFG-017", *CTD, *USE},
             "connection refused",
         ),
-        (home_missing, OVL_BUT_FIRST, "/srv/wrong/overlay2 does not exist"),
-        (layers_not_read, OVL_BUT_FIRST, "layer store was not read"),
-        (another_driver, OVL_BUT_FIRST, "runs 'vfs', not overlay2"),
+        (home_missing, {*OVL_BUT_FIRST, *USE}, "/srv/wrong/overlay2 does not exist"),
+        (layers_not_read, {*OVL_BUT_FIRST, *USE}, "layer store was not read"),
+        (another_driver, {*OVL_BUT_FIRST, *USE}, "runs 'vfs', not overlay2"),
         (
             data_root_missing,
             {"CFG-001", "CFG-003", "CFG-004", "CFG-014", "CFG-015"},
@@ -726,8 +727,10 @@ def test_an_empty_snapshot_passes_nothing() -> None:
     found = statuses({})
     assert "pass" not in found.values()
     assert {i for i, status in found.items() if status == "cannot_check"} >= {
-        c.id for c in checks.CHECKS if c.id not in NOT_ASKED_BY_DEFAULT | {"CFG-006"}
+        c.id for c in checks.CHECKS if c.id not in NOT_ASKED_BY_DEFAULT | {"CFG-006"} | USE
     }
+    # a snapshot read without usage: true was not asked to measure the disk
+    assert {found[i] for i in USE} == {"skip"}
 
 
 def test_engine_down_never_advises_unmounting_running_containers() -> None:

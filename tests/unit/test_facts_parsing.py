@@ -484,8 +484,10 @@ def test_return_documents_every_key_the_module_returns(tmp_path) -> None:
     import yaml
 
     params = options.standalone_params(["x", "--params"])
-    params.update(docker_host=f"unix://{tmp_path}/none.sock", data_root=str(tmp_path))
-    returned = set(reader.snapshot(params)) | {"results", "findings", "findings_message"}
+    params.update(docker_host=f"unix://{tmp_path}/none.sock", data_root=str(tmp_path), usage=True)
+    # what the module adds to the reader's snapshot
+    added = {"results", "findings", "findings_message", "accounting"}
+    returned = set(reader.snapshot(params)) | added
     documented = set(yaml.safe_load(facts.RETURN))
     # containerd: only on an engine with the containerd image store (the section's keys are
     # the ones test_containerd_facts.py reads from a real store)

@@ -99,6 +99,7 @@ WRONG_KIND = {
     "dict": ["a"],
     "tristate": "on",
     "store": "btrfs",
+    "mib": 0,
 }
 
 
@@ -113,6 +114,18 @@ def test_every_policy_key_refuses_a_value_of_the_wrong_kind(key: str) -> None:
 @pytest.mark.parametrize(("value", "errors"), [(1, 0), (3650, 0), (3651, 1), (True, 1), (7.0, 1)])
 def test_waiver_max_days_is_a_whole_number_of_days_up_to_ten_years(value: Any, errors: int) -> None:
     assert len(checks.validate({"waiver_max_days": value})[1]) == errors
+
+
+@pytest.mark.parametrize(
+    ("value", "errors"), [(1, 0), (1 << 30, 0), (0, 1), ((1 << 30) + 1, 1), (True, 1), (1.0, 1)]
+)
+def test_a_size_in_mib_is_a_whole_number_from_one_mib_to_a_pib(value: Any, errors: int) -> None:
+    found = checks.validate({"max_writable_layer_mb": value})[1]
+    assert len(found) == errors
+    if errors:
+        assert found == [
+            f"max_writable_layer_mb: {value!r} is not a whole number of MiB from 1 to 1073741824"
+        ]
 
 
 @pytest.mark.parametrize("value", [0, 100])

@@ -55,6 +55,21 @@ options:
     description: Read the overlay2 layer dirs, l/ links, layerdb, images and containers.
     type: bool
     default: true
+  usage:
+    description:
+      - Also measure where the disk went and return the host's account of it, C(accounting) -
+        the filesystems, image layers (the size Docker recorded), containers' writable layers
+        and logs, volumes, build cache, dirs nothing names, deleted files still held open,
+        and what of the used bytes none of these explain. Needs I(layers).
+      - Walks what changes (writable layers, logs, volumes, unregistered dirs) and the rest
+        of the data root and containerd's root for Docker's own records.
+    type: bool
+    default: false
+  usage_walk_layers:
+    description: With I(usage), walk the image layers and committed snapshots too instead of
+      taking the size Docker recorded (slower; gives the bytes the filesystem allocated).
+    type: bool
+    default: false
   files:
     description: Paths to describe (type, mode, size, device numbers, sha256, opaque xattr).
     type: list
@@ -180,8 +195,8 @@ layerdb:
 containerd:
   description: The containerd image store (address, namespace, snapshotter, root and how it
     was found (root_from), snapshots_dir, error, snapshots by key with id, kind, parent and
-    labels, other_ids, dirs with fs and work, mounts of container rootfs overlays with their
-    snapshot ids, on_data_root_filesystem).
+    labels and recorded size, other_ids, dirs with fs and work, mounts of container rootfs
+    overlays with their snapshot ids, on_data_root_filesystem).
   type: dict
   returned: when layers is true and the engine uses the containerd image store
 images:
@@ -190,9 +205,26 @@ images:
   type: list
   returned: when layers is true
 containers:
-  description: Every container with its state, image, GraphDriver data and snapshotter.
+  description: Every container with its state, image, GraphDriver data, snapshotter, log path,
+    the log driver and options it was created with, and the names of the volumes it mounts.
   type: list
   returned: when layers is true
+usage:
+  description: The measurements of where the disk went (walked_layers, filesystems with path,
+    dev, mount_point, size, used, free, inodes, inodes_used, inodes_free; walks by path with
+    bytes and files or error; logs by container id; volumes; volumes_error; content_store;
+    buildkit; rest of each root; open_deleted with path, dev, bytes, pid, command,
+    container).
+  type: dict
+  returned: when usage and layers are true
+accounting:
+  description: The host's account of its disk (plugins/module_utils/layerwise_checks/accounting
+    - store, layer_sizes recorded or walked, filesystems with their parts and what is not
+    accounted for, layers, images with shared and unique bytes, containers with writable,
+    init and log bytes and their effective log rotation, volumes with the containers using
+    them, build_cache_bytes, orphans, open_deleted, cannot_size).
+  type: dict
+  returned: when usage and layers are true
 summary:
   description: The host's effective storage in a few fields, for fleet drift (engine_version,
     driver, image_store, backing_filesystem, storage_keys).
@@ -221,6 +253,7 @@ findings_message:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_checks import (
+    account,
     describe,
     failed,
     results,
@@ -245,12 +278,14 @@ def main() -> None:
         snap = snapshot(module.params)
     except (OSError, ValueError) as exc:
         module.fail_json(msg=f"cannot read the storage state: {exc}")
+    if "usage" in snap:
+        snap["accounting"] = account(snap)
     if module.params["checks"]:
         snap["results"] = results(snap, policy, module.params["only"])
         snap["findings"] = failed(snap["results"])
         snap["findings_message"] = describe(snap["findings"])
     if not module.params["snapshot"]:
-        kept = ("results", "findings", "findings_message", "summary", "elapsed")
+        kept = ("results", "findings", "findings_message", "summary", "accounting", "elapsed")
         snap = {key: snap[key] for key in kept if key in snap}
     module.exit_json(changed=False, **snap)
 

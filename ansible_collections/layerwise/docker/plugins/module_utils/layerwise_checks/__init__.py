@@ -4,7 +4,7 @@
 The overlay2_facts module runs it on the host (the roles' verify steps, compliance runs);
 tests/infra runs it on the snapshot it fetched; unit tests run it on synthetic snapshots.
 Checks are registered once, in ``overlay2`` (OVL-...), ``containerd`` (CTD-...) and
-``config`` (CFG-...); everything
+``config`` (CFG-...) and ``usage`` (USE-...); everything
 else (tests, README's table, reports) reads ``CHECKS``.
 """
 
@@ -13,7 +13,8 @@ from __future__ import annotations
 import gc
 from typing import Any
 
-from . import config, containerd, overlay2  # noqa: F401  (registers the checks)
+from . import config, containerd, overlay2, usage  # noqa: F401  (registers the checks)
+from .accounting import account
 from .overlay2 import chain_ids, image_dirs, image_named
 from .policy import POLICY, defaults, validate
 from .registry import (
@@ -45,6 +46,7 @@ __all__ = [
     "CannotCheck",
     "Check",
     "NotAsked",
+    "account",
     "by_id",
     "chain_ids",
     "defaults",

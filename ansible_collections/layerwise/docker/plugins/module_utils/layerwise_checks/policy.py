@@ -14,7 +14,8 @@ from typing import Any
 Policy = dict[str, Any]
 
 # key: (kind, default, what it means). Kinds: str, bool, int (0-100 for percents), days
-# (1-3650), mode (an octal string such as "0644"), strings (a list of str), dict, tristate
+# (1-3650), mib (a size in MiB, 1 to MAX_MIB), mode (an octal string such as "0644"),
+# strings (a list of str), dict, tristate
 # (true, false or null), store (one of STORES).
 POLICY: dict[str, tuple[str, Any, str]] = {
     "driver": ("str", "overlay2", "storage driver docker info must report"),
@@ -52,6 +53,22 @@ POLICY: dict[str, tuple[str, Any, str]] = {
     "unit_max_mode": ("mode", "0644", "widest mode of docker.service (CIS 3.2)"),
     "config_dir_max_mode": ("mode", "0755", "widest mode of /etc/docker (CIS 3.6)"),
     "audit_paths": ("strings", [], "paths that must have audit rules (CIS 1.1.x); empty: none"),
+    "max_writable_layer_mb": (
+        "mib",
+        1024,
+        "the most a container may hold in its writable layer, in MiB (USE-001)",
+    ),
+    "log_rotation": ("bool", True, "every container's log file is rotated (USE-002)"),
+    "max_unaccounted_percent": (
+        "int",
+        5,
+        "the most of the data root filesystem's used bytes the account may leave unexplained (%)",
+    ),
+    "max_open_deleted_mb": (
+        "mib",
+        100,
+        "the most one deleted file held open may keep, in MiB (USE-004)",
+    ),
     "waiver_max_days": (
         "days",
         180,
@@ -62,6 +79,7 @@ POLICY: dict[str, tuple[str, Any, str]] = {
 _MODE = re.compile(r"^0?[0-7]{3}$")
 SHOWN = 40  # characters of a value an error message quotes
 STORES = ("overlay2", "containerd", "any")
+MAX_MIB = 1 << 30  # a PiB
 
 
 def shown(value: Any) -> str:
@@ -111,6 +129,10 @@ def _kind_error(kind: str, value: Any) -> str:
         isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650
     ):
         return "a whole number of days from 1 to 3650"
+    if kind == "mib" and (
+        isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MIB
+    ):
+        return f"a whole number of MiB from 1 to {MAX_MIB}"
     if kind == "mode" and not (isinstance(value, str) and _MODE.match(value)):
         return 'an octal mode in quotes, such as "0644"'
     if kind == "strings" and not (

@@ -150,6 +150,23 @@ def uvarint(data: bytes) -> int:
     raise ValueError(f"bad uvarint {data[:10].hex()}")
 
 
+def varint(data: bytes) -> int:
+    """Go's binary.Varint (zig-zag): containerd's snapshot usage (``size``, ``inodes``)."""
+    unsigned = uvarint(data)
+    return -((unsigned + 1) >> 1) if unsigned & 1 else unsigned >> 1
+
+
+def recorded_size(data: bytes | None) -> int | None:
+    """A snapshot's recorded size, None when none is recorded or it is not a size."""
+    if not data:
+        return None
+    try:
+        size = varint(data)
+    except ValueError:
+        return None
+    return size if size >= 0 else None
+
+
 def user_key(backend_key: str) -> tuple[str, str]:
     """(namespace, key) of a backend key ``<namespace>/<seq>/<key>``."""
     parts = backend_key.split("/", 2)
@@ -180,6 +197,9 @@ def snapshots_of(root: bolt.Bucket, namespace: str) -> tuple[dict[str, Any], lis
             "id": snap_id,
             "kind": KINDS.get(kind[0], "unknown") if len(kind) == 1 else "unknown",
             "parent": user_key(parent.decode("utf-8", "replace"))[1] if parent else "",
+            # what Commit measured of the snapshot's dir (continuity fs.DiskUsage: allocated
+            # blocks, each inode once); an active snapshot has none recorded
+            "size": recorded_size(values.get(b"size")),
             "labels": {
                 k.decode("utf-8", "replace"): v.decode("utf-8", "replace")
                 for k, v in labels.values.items()

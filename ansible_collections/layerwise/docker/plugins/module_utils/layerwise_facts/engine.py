@@ -92,6 +92,8 @@ def read_containers(api: DockerAPI) -> list[dict[str, Any]]:
         inspect = api.get(f"/containers/{summary['Id']}/json")
         state = inspect.get("State") or {}
         graph = inspect.get("GraphDriver") or {}
+        log_config = (inspect.get("HostConfig") or {}).get("LogConfig") or {}
+        log_options = log_config.get("Config") or {}
         containers.append(
             {
                 "id": inspect["Id"],
@@ -102,6 +104,16 @@ def read_containers(api: DockerAPI) -> list[dict[str, Any]]:
                 "graph_driver": {"name": graph.get("Name", ""), "data": graph.get("Data") or {}},
                 # the containerd store's snapshotter (Docker 29 says it in Storage instead)
                 "snapshotter": container_snapshot(inspect)["snapshotter"],
+                # the log driver and options the container was created with: daemon.json's
+                # log-opts reach only containers created after them
+                "log_path": str(inspect.get("LogPath") or ""),
+                "log_driver": str(log_config.get("Type") or ""),
+                "log_options": {str(k): str(v) for k, v in log_options.items()},
+                "volumes": sorted(
+                    str(m.get("Name", ""))
+                    for m in inspect.get("Mounts") or []
+                    if m.get("Type") == "volume"
+                ),
             }
         )
     return containers

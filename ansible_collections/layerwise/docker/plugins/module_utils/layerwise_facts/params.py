@@ -19,6 +19,8 @@ ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
     "daemon_json": {"type": "str", "default": DAEMON_JSON},
     "docker_host": {"type": "str", "default": DOCKER_HOST},
     "layers": {"type": "bool", "default": True},
+    "usage": {"type": "bool", "default": False},
+    "usage_walk_layers": {"type": "bool", "default": False},
     "files": {"type": "list", "elements": "str", "default": []},
     "digests": {"type": "list", "elements": "str", "default": []},
     "checks": {"type": "bool", "default": True},

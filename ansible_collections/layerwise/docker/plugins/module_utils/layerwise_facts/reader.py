@@ -7,7 +7,7 @@ import os
 import time
 from typing import Any
 
-from . import audit, containerd, dockerd, engine, graphdriver, mounts
+from . import audit, containerd, dockerd, engine, graphdriver, mounts, usage
 from .files import describe_path, digest_tree, read_text
 
 DEFAULT_DATA_ROOT = "/var/lib/docker"
@@ -89,6 +89,8 @@ def read_snapshot(params: dict[str, Any]) -> dict[str, Any]:
         else:
             snap.update(graphdriver.read(root_dir, answering))
         snap["containers"] = engine.read_containers(api) if answering else []
+        if params["usage"]:
+            snap["usage"] = usage.read_usage(snap, root_dir, answering, params["usage_walk_layers"])
     api.conn.close()
     snap["summary"] = summary(snap)
     snap["elapsed"] = round(time.monotonic() - started, 4)

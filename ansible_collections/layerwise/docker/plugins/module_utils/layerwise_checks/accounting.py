@@ -1,0 +1,395 @@
+"""Where the disk went: a snapshot read with ``usage: true`` made into one account per host.
+
+Pure: ``account(snap)`` adds up what the reader measured (``snap["usage"]``) and what Docker
+recorded (layerdb sizes, containerd's committed snapshot sizes) into parts, per filesystem,
+and sets the sum against the filesystem's used bytes: the rest is "not accounted for".
+
+Parts (``KINDS``, the order a report stacks them in):
+
+- ``image_layers_shared`` / ``image_layers_unique`` / ``image_layers_unused``: image layers
+  (or committed snapshots) used by 2+ images, by one, by none
+- ``content_store``: containerd's compressed blobs (the containerd store keeps each image twice)
+- ``writable_layers``: containers' writable layers and their ``-init`` layers
+- ``logs``: containers' log files with their rotated files
+- ``volumes``: the engine's volumes
+- ``build_cache``: BuildKit's store and its snapshot dirs
+- ``orphans``: layer or snapshot dirs nothing names (OVL-008, CTD-004 find them)
+- ``other_snapshots``: containerd snapshots neither an image's nor a container's (another
+  namespace's, another tool's)
+- ``metadata``: everything else under the roots: the layer database, configs, databases
+- ``open_deleted``: deleted files a process still holds open (``lsof +L1`` shows them)
+
+A size that cannot be known is listed in ``cannot_size`` with the reason, never counted as 0;
+the filesystems it lies on are then ``complete: false``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .overlay2 import BUILD_CACHE_ID, chain_ids
+
+Snapshot = dict[str, Any]
+
+KINDS = (
+    "image_layers_shared",
+    "image_layers_unique",
+    "image_layers_unused",
+    "content_store",
+    "writable_layers",
+    "logs",
+    "volumes",
+    "build_cache",
+    "orphans",
+    "other_snapshots",
+    "metadata",
+    "open_deleted",
+)
+
+# json-file and local keep logs on the data root; local rotates unless told not to
+# (daemon/logger/local: max-size 20m, max-file 5 by default)
+FILE_DRIVERS = ("json-file", "local")
+
+
+class Ledger:
+    """The parts as they are added up, per filesystem (by device number)."""
+
+    def __init__(self, filesystems: dict[str, dict[str, Any]]) -> None:
+        self.filesystems = filesystems
+        self.parts: dict[int, dict[str, int]] = {}
+        self.cannot: list[dict[str, Any]] = []
+        self.incomplete: set[int] = set()
+
+    def dev_of(self, path: str) -> int | None:
+        """The device of the root filesystem ``path`` lies under (the longest root)."""
+        best, dev = -1, None
+        for fs in self.filesystems.values():
+            root = fs.get("path", "")
+            inside = path == root or path.startswith(root.rstrip("/") + "/")
+            if "dev" in fs and inside and len(root) > best:
+                best, dev = len(root), fs["dev"]
+        return dev
+
+    def add(
+        self,
+        kind: str,
+        size: int | None,
+        path: str,
+        what: str,
+        why: str = "",
+        dev: int | None = None,
+    ) -> int | None:
+        """Count ``size`` bytes of ``path`` as ``kind``; None: it cannot be sized (``why``)."""
+        dev = self.dev_of(path) if dev is None else dev
+        if size is None:
+            self.cannot.append({"what": what, "path": path, "reason": why})
+            if dev is not None:
+                self.incomplete.add(dev)
+            return None
+        if dev is not None:
+            totals = self.parts.setdefault(dev, dict.fromkeys(KINDS, 0))
+            totals[kind] += size
+        return size
+
+    def add_walk(self, kind: str, walk: dict[str, Any] | None, path: str, what: str) -> int | None:
+        """Count a walk's bytes; a missing or failed walk cannot be sized."""
+        if walk is None:
+            return self.add(kind, None, path, what, "it was not measured")
+        if "error" in walk:
+            return self.add(kind, None, path, what, str(walk["error"]))
+        return self.add(kind, int(walk["bytes"]), path, what, dev=walk.get("dev"))
+
+
+def recorded_layer_size(entry: dict[str, str]) -> tuple[int | None, str]:
+    """An overlay2 layer's size from its layerdb ``size`` file, or why there is none."""
+    text = entry.get("size")
+    if text is None:
+        return None, "its layerdb size file is missing or unreadable"
+    if not text.strip():
+        return None, "its layerdb size file is empty"
+    if not text.strip().isdigit():
+        return None, f"its layerdb size file holds {text[:40]!r}, not a number"
+    return int(text.strip()), ""
+
+
+def store_layers(snap: Snapshot) -> tuple[str, str, dict[str, tuple[str, int | None, str]]]:
+    """(store, dir of the layer dirs, {layer key: (dir name, recorded size, why none)}):
+    the image layers by chain id, as overlay2's layerdb or containerd's committed snapshots
+    of Docker's namespace hold them."""
+    if "overlay2" in snap:
+        home = str(snap["overlay2"].get("home", ""))
+        found = {
+            chain: (entry.get("cache_id", ""), *recorded_layer_size(entry))
+            for chain, entry in snap.get("layerdb", {}).get("layers", {}).items()
+        }
+        return "overlay2", home, found
+    section = snap.get("containerd") or {}
+    base = os.path.join(str(section.get("snapshots_dir", "")), "snapshots")
+    found = {}
+    for key, entry in section.get("snapshots", {}).items():
+        if entry.get("kind") == "committed" and key.startswith("sha256:"):
+            size = entry.get("size")
+            why = "" if size is not None else "containerd recorded no size for the snapshot"
+            found[key] = (entry.get("id", ""), size, why)
+    return "containerd", base, found
+
+
+def container_dirs(snap: Snapshot, base: str) -> dict[str, tuple[str, str]]:
+    """{container id: (writable layer dir, init layer dir)} on either store."""
+    dirs = {}
+    if "overlay2" in snap:
+        for cid, entry in snap.get("layerdb", {}).get("mounts", {}).items():
+            mount, init = entry.get("mount_id", ""), entry.get("init_id", "")
+            dirs[cid] = (
+                os.path.join(base, mount) if mount else "",
+                os.path.join(base, init) if init else "",
+            )
+        return dirs
+    found = (snap.get("containerd") or {}).get("snapshots", {})
+    for container in snap.get("containers", []):
+        cid = container["id"]
+        own, init = found.get(cid, {}), found.get(f"{cid}-init", {})
+        dirs[cid] = (
+            os.path.join(base, own["id"]) if own.get("id") else "",
+            os.path.join(base, init["id"]) if init.get("id") else "",
+        )
+    return dirs
+
+
+def log_rotation(container: dict[str, Any]) -> tuple[bool | None, str]:
+    """Whether the container's log file is rotated, as it was created (None: it keeps no
+    log file here), and the rotation in words."""
+    driver = container.get("log_driver", "")
+    options = container.get("log_options", {})
+    if driver not in FILE_DRIVERS:
+        return None, f"{driver or 'no'} log driver: no log file on this host"
+    size = options.get("max-size", "")
+    if driver == "local":
+        size = size or "20m"
+        return size != "-1", f"local, max-size {size}, max-file {options.get('max-file', '5')}"
+    if not size or size == "-1":
+        return False, "json-file without max-size: the log grows without limit"
+    return True, f"json-file, max-size {size}, max-file {options.get('max-file', '1')}"
+
+
+def size_of(
+    walks: dict[str, Any], path: str, recorded: int | None, why: str, walked_layers: bool
+) -> tuple[int | None, str]:
+    """A layer's bytes: the walk when layers were walked, else what Docker recorded."""
+    if walked_layers or (recorded is None and path in walks):
+        walk = walks.get(path)
+        if walk is None:
+            return None, "it was not measured"
+        if "error" in walk:
+            return None, str(walk["error"])
+        return int(walk["bytes"]), ""
+    return recorded, why
+
+
+def account(snap: Snapshot) -> dict[str, Any]:
+    """The host's account (see the module docstring); ValueError when usage was not read."""
+    usage = snap.get("usage")
+    if not usage:
+        raise ValueError("the snapshot holds no usage: read it with usage: true")
+    walks: dict[str, Any] = usage.get("walks", {})
+    walked_layers = bool(usage.get("walked_layers"))
+    ledger = Ledger(usage.get("filesystems", {}))
+    store, base, layers = store_layers(snap)
+
+    # image layers: who uses each, shared or unique
+    users: dict[str, list[str]] = {key: [] for key in layers}
+    for image in snap.get("images", []):
+        for chain in dict.fromkeys(chain_ids(image.get("diff_ids", []))):
+            users.setdefault(chain, []).append(image["id"])
+    layer_rows = []
+    sizes: dict[str, int | None] = {}
+    for key, (name, recorded, why) in sorted(layers.items()):
+        path = os.path.join(base, name)
+        size, why = size_of(walks, path, recorded, why, walked_layers)
+        count = len(users.get(key, []))
+        kind = (
+            ("image_layers_unused", "image_layers_unique")[count]
+            if count < 2
+            else ("image_layers_shared")
+        )
+        sizes[key] = ledger.add(kind, size, path, f"image layer {key}", why)
+        layer_rows.append({"id": key, "dir": name, "bytes": size, "images": users.get(key, [])})
+    image_rows = []
+    for image in snap.get("images", []):
+        chains = list(dict.fromkeys(chain_ids(image.get("diff_ids", []))))
+        known = [sizes.get(c) for c in chains]
+        unknown = any(s is None for s in known)
+        shared = sum(sizes.get(c) or 0 for c in chains if len(users.get(c, [])) > 1)
+        total = sum(s or 0 for s in known)
+        image_rows.append(
+            {
+                "id": image["id"],
+                "tags": image.get("tags", []),
+                "layers": len(chains),
+                "bytes": None if unknown else total,
+                "shared_bytes": None if unknown else shared,
+                "unique_bytes": None if unknown else total - shared,
+            }
+        )
+
+    # containers: writable layers, init layers, logs, their effective rotation
+    dirs = container_dirs(snap, base)
+    writable_dirs = set()
+    container_rows = []
+    for container in snap.get("containers", []):
+        cid = container["id"]
+        upper, init = dirs.get(cid, ("", ""))
+        row: dict[str, Any] = {
+            "id": cid,
+            "name": container.get("name", ""),
+            "running": bool(container.get("running")),
+        }
+        for field, path in (("writable_bytes", upper), ("init_bytes", init)):
+            if not path:
+                ledger.cannot.append(
+                    {
+                        "what": f"{field[:-6]} layer of container {row['name']}",
+                        "path": "",
+                        "reason": "the store names no dir for it",
+                    }
+                )
+                row[field] = None
+                continue
+            writable_dirs.add(path)
+            walk = walks.get(path)
+            if walk is None and field == "init_bytes":
+                # an init layer whose size is recorded (containerd commits it)
+                key = f"{cid}-init"
+                entry = (snap.get("containerd") or {}).get("snapshots", {}).get(key, {})
+                row[field] = ledger.add(
+                    "writable_layers",
+                    entry.get("size"),
+                    path,
+                    f"init layer of container {row['name']}",
+                    "containerd recorded no size for it",
+                )
+                continue
+            row[field] = ledger.add_walk(
+                "writable_layers", walk, path, f"{field[:-6]} layer of container {row['name']}"
+            )
+        log = usage.get("logs", {}).get(cid)
+        rotates, rotation = log_rotation(container)
+        row.update(
+            log_path=(log or {}).get("path") or container.get("log_path", ""),
+            log_driver=container.get("log_driver", ""),
+            rotates=rotates,
+            rotation=rotation,
+            log_bytes=None,
+        )
+        if rotates is not None:
+            row["log_bytes"] = ledger.add_walk(
+                "logs", log, row["log_path"], f"log of container {row['name']}"
+            )
+        container_rows.append(row)
+
+    # volumes, and which containers use them
+    by_volume: dict[str, list[str]] = {}
+    for container in snap.get("containers", []):
+        for name in container.get("volumes", []):
+            by_volume.setdefault(name, []).append(container.get("name", ""))
+    volume_rows = []
+    if usage.get("volumes_error"):
+        ledger.cannot.append({"what": "volumes", "path": "", "reason": usage["volumes_error"]})
+    for volume in usage.get("volumes", []):
+        path = volume.get("mountpoint", "")
+        size = ledger.add_walk("volumes", walks.get(path), path, f"volume {volume['name']}")
+        volume_rows.append(
+            {
+                "name": volume["name"],
+                "driver": volume.get("driver", ""),
+                "bytes": size,
+                "used_by": sorted(by_volume.get(volume["name"], [])),
+            }
+        )
+
+    # the store's other dirs: build cache, orphans, snapshots neither images' nor containers'
+    named = {os.path.join(base, name) for name, _r, _w in layers.values()} | writable_dirs
+    others: set[str] = set()
+    if store == "containerd":
+        section = snap.get("containerd") or {}
+        others = set(section.get("other_ids", []))
+        for key, entry in section.get("snapshots", {}).items():
+            path = os.path.join(base, entry.get("id", ""))
+            if path in named or key.endswith("-init"):
+                continue
+            named.add(path)
+            size, why = size_of(walks, path, entry.get("size"), "no size recorded", False)
+            ledger.add("other_snapshots", size, path, f"snapshot {key}", why)
+    if usage.get("content_store"):
+        path = usage["content_store"]
+        ledger.add_walk("content_store", walks.get(path), path, "containerd's content store")
+    build_bytes = 0
+    if usage.get("buildkit"):
+        path = usage["buildkit"]
+        walk = walks.get(path)
+        build_bytes += ledger.add_walk("build_cache", walk, path, "BuildKit's store") or 0
+    orphan_rows = []
+    prefix = base.rstrip("/") + "/"
+    for path, walk in sorted(walks.items()):
+        if path in named or not path.startswith(prefix):
+            continue
+        name = path[len(prefix) :]
+        if store == "overlay2" and BUILD_CACHE_ID.fullmatch(name):
+            build_bytes += ledger.add_walk("build_cache", walk, path, "build cache") or 0
+        elif name in others:
+            ledger.add_walk("other_snapshots", walk, path, f"snapshot {name} of another namespace")
+        else:
+            size = ledger.add_walk("orphans", walk, path, f"unreferenced dir {name}")
+            orphan_rows.append({"path": path, "bytes": size})
+    for path, walk in sorted(usage.get("rest", {}).items()):
+        ledger.add_walk("metadata", walk, path, f"the rest of {path}")
+    for item in usage.get("open_deleted", []):
+        ledger.add(
+            "open_deleted",
+            item.get("bytes"),
+            item.get("path", ""),
+            f"deleted file held open by {item.get('command')}",
+            dev=item.get("dev"),
+        )
+
+    return {
+        "store": store,
+        "layer_sizes": "walked" if walked_layers else "recorded",
+        "filesystems": reconcile(ledger),
+        "layers": layer_rows,
+        "images": image_rows,
+        "containers": container_rows,
+        "volumes": volume_rows,
+        "build_cache_bytes": build_bytes,
+        "orphans": orphan_rows,
+        "open_deleted": list(usage.get("open_deleted", [])),
+        "cannot_size": ledger.cannot,
+    }
+
+
+def reconcile(ledger: Ledger) -> list[dict[str, Any]]:
+    """Each filesystem once (the data root's and containerd's root may share one): its
+    numbers, its parts, and what the parts leave of its used bytes."""
+    rows: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for name, fs in ledger.filesystems.items():
+        row = {"name": name, **{k: v for k, v in fs.items() if k != "dev"}}
+        dev = fs.get("dev")
+        if dev is None or dev in seen:
+            if dev is None:
+                rows.append(row)
+            continue
+        seen.add(dev)
+        parts = ledger.parts.get(dev, dict.fromkeys(KINDS, 0))
+        accounted = sum(parts.values())
+        used = int(fs.get("used", 0))
+        row.update(
+            parts=parts,
+            accounted=accounted,
+            unaccounted=used - accounted,
+            unaccounted_percent=round(100.0 * (used - accounted) / used, 2) if used else 0.0,
+            complete=dev not in ledger.incomplete,
+        )
+        rows.append(row)
+    return rows
