@@ -1,7 +1,7 @@
 """The compliance command line.
 
   python -m layerwise compliance -i INVENTORY [--limit PATTERN] [--policy FILE]
-      [--waivers FILE] [--out DIR] [--textfile PATH] [--forks N]
+      [--waivers FILE] [--out DIR] [--textfile PATH] [--previous FILE] [--top N] [--forks N]
   python -m layerwise inputs [--policy FILE] [--waivers FILE]      check them, print the policy
   python -m layerwise report --raw FILE [--policy ...] [--waivers ...] [--out DIR] [--textfile]
 
@@ -23,6 +23,7 @@ from typing import NoReturn
 
 from . import collection, fleet, render
 from .inputs import InputError, load_policy, load_waivers
+from .usage import TOP
 from .yamlfile import FileError
 
 EXIT_BAD_INPUT = 2
@@ -33,6 +34,13 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def positive(text: str) -> int:
+    """A whole number of 1 or more, for argparse."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
 
 
 EXIT_CODES = (
@@ -71,6 +79,17 @@ def parser() -> argparse.ArgumentParser:
             help="reports directory (default: ./reports)",
         )
         p.add_argument("--textfile", type=Path, help="also write the Prometheus textfile here")
+        p.add_argument(
+            "--previous",
+            type=Path,
+            help="an earlier compliance.json: growth per day and days until full (USE-005)",
+        )
+        p.add_argument(
+            "--top",
+            type=positive,
+            default=TOP,
+            help=f"largest writable layers, logs and fullest hosts listed (default {TOP})",
+        )
 
     run = command("compliance", "check a fleet and write the reports")
     run.add_argument("-i", "--inventory", required=True, help="Ansible inventory")
@@ -90,6 +109,8 @@ def compliance(args: argparse.Namespace) -> int:
     started = time.monotonic()
     policy = load_policy(args.policy)  # a bad input stops here, before any host is contacted
     load_waivers(args.waivers, policy["waiver_max_days"])
+    if args.previous:
+        fleet.load_previous(args.previous)
     problem = inventory_problem(args.inventory)
     if args.out.exists() and not args.out.is_dir():
         problem = problem or f"--out {args.out} is not a directory (give the reports' directory)"
@@ -101,6 +122,8 @@ def compliance(args: argparse.Namespace) -> int:
         "layerwise_policy_file": str(args.policy.resolve()) if args.policy else "",
         "layerwise_waivers_file": str(args.waivers.resolve()) if args.waivers else "",
         "layerwise_textfile": str(args.textfile.resolve()) if args.textfile else "",
+        "layerwise_previous_file": str(args.previous.resolve()) if args.previous else "",
+        "layerwise_top": str(args.top),
     }
     result = args.out / "compliance.json"
     result.unlink(missing_ok=True)
@@ -151,7 +174,8 @@ def report(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
     waivers = load_waivers(args.waivers, policy["waiver_max_days"])
     raw = fleet.load_raw(args.raw)
-    built = fleet.report(raw, policy, waivers)
+    previous = fleet.load_previous(args.previous) if args.previous else None
+    built = fleet.report(raw, policy, waivers, previous=previous, top=args.top)
     render.write_all(built, args.out, args.textfile)
     sys.stdout.write(render.terminal.render(built))
     return int(built["exit_code"])

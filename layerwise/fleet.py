@@ -20,10 +20,11 @@ from typing import Any
 
 from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
 
-from . import yamlfile
+from . import usage, yamlfile
 from .inputs import Waiver
 
-SCHEMA_VERSION = 1
+Policy = dict[str, Any]
+SCHEMA_VERSION = 2
 CHECKED, UNREACHABLE, ERROR = "checked", "unreachable", "error"
 WAIVED = "waived"
 # every status an outcome has in a report: the judge's, and waived
@@ -72,10 +73,9 @@ def clean(value: Any, depth: int = 0) -> Any:
     return clean(str(value))  # a string: bounded and printable, at any depth
 
 
-def load_raw(path: Path) -> dict[str, Any]:
-    """What layerwise.docker.compliance wrote (compliance-raw.json), read as hostile input:
-    a regular file of at most MAX_RAW_BYTES, strict JSON, a mapping with ``hosts``
-    (yamlfile.FileError, one line, when not)."""
+def load_json(path: Path) -> Any:
+    """A JSON file read as hostile input: a regular file of at most MAX_RAW_BYTES, strict
+    JSON (yamlfile.FileError, one line, when not)."""
     text = yamlfile.read_text(path, MAX_RAW_BYTES)
 
     def refuse(constant: str) -> None:
@@ -88,12 +88,35 @@ def load_raw(path: Path) -> dict[str, Any]:
     except (ValueError, RecursionError) as exc:
         what = "nested too deep" if isinstance(exc, RecursionError) else str(exc)[:200]
         raise yamlfile.FileError(f"{path}: not valid JSON: {what}") from None
+    return raw
+
+
+def load_raw(path: Path) -> dict[str, Any]:
+    """What layerwise.docker.compliance wrote (compliance-raw.json): a mapping with
+    ``hosts`` (host name: its result)."""
+    raw = load_json(path)
     if not isinstance(raw, dict) or not isinstance(raw.get("hosts"), dict):
         raise yamlfile.FileError(
             f"{path}: not what layerwise.docker.compliance writes: a mapping with 'hosts' "
             "(host name: its result)"
         )
     return raw
+
+
+def load_previous(path: Path) -> dict[str, Any]:
+    """An earlier compliance.json, for the forecasts: a mapping with the time it was made
+    (``generated``) and its ``hosts``."""
+    found = load_json(path)
+    if (
+        not isinstance(found, dict)
+        or not isinstance(found.get("hosts"), list)
+        or usage.when(found.get("generated")) is None
+    ):
+        raise yamlfile.FileError(
+            f"{path}: not a compliance.json of layerwise (a mapping with 'generated', the time"
+            " it was made, and 'hosts'): give the reports/compliance.json of an earlier run"
+        )
+    return found
 
 
 # what Ansible says when the module's own output tells more: then that output is the reason
@@ -166,7 +189,42 @@ def host_entry(name: str, groups: list[str], result: dict[str, Any]) -> dict[str
         entry["elapsed"] = number(result.get("elapsed"))
     summary = result.get("summary")
     entry["summary"] = clean(summary) if isinstance(summary, dict) else {}
+    brief = result.get("usage_brief")
+    entry["usage"] = (
+        clean(brief) if entry["status"] == CHECKED and isinstance(brief, dict) else None
+    )
     return entry
+
+
+FORECAST = "USE-005"
+
+
+def forecast(
+    hosts: list[dict[str, Any]], previous: dict[str, Any], now: str, policy: Policy
+) -> str:
+    """Each checked host's growth since the ``previous`` report and days until full, judged
+    by USE-005 here (a host cannot see its own past); the previous report's time."""
+    then = usage.when(previous.get("generated"))
+    before = {h.get("name"): h for h in previous.get("hosts") or [] if isinstance(h, dict)}
+    moment = usage.when(now) or dt.datetime.now(dt.timezone.utc)
+    item = checks.by_id()[FORECAST]
+    for entry in hosts:
+        if entry["status"] != CHECKED:
+            continue
+        if then is None:
+            found = {"error": "the previous report says no valid time it was made (generated)"}
+        else:
+            found = usage.forecast(entry, before.get(entry["name"]), moment, then)
+        entry["forecast"] = clean(found)
+        judged = checks.judge(item, {"forecast": found}, policy)
+        for outcome in entry["results"]:
+            if outcome["id"] == FORECAST:
+                outcome.update(
+                    status=judged["status"],
+                    problems=clean(judged["problems"]),
+                    reason=clean(judged["reason"]),
+                )
+    return then.isoformat() if then else ""
 
 
 FLEET_WIDE = "FLEET-WIDE: every host"
@@ -261,22 +319,26 @@ def report(
     policy: dict[str, Any],
     waivers: list[Waiver],
     today: dt.date | None = None,
+    previous: dict[str, Any] | None = None,
+    top: int = usage.TOP,
 ) -> dict[str, Any]:
-    """The whole report (reports/compliance.json, schema/compliance.schema.json)."""
+    """The whole report (reports/compliance.json, schema/compliance.schema.json);
+    ``previous``: an earlier report, for growth and days until full; ``top``: how many of the
+    largest writable layers, logs and fullest hosts the usage section lists."""
     today = today or dt.date.today()
+    generated = clean(str(raw.get("generated") or dt.datetime.now(dt.timezone.utc).isoformat()))
     groups = raw.get("groups") if isinstance(raw.get("groups"), dict) else {}
     hosts = [
         host_entry(name, _names(groups.get(name)), result if isinstance(result, dict) else {})
         for name, result in sorted((raw.get("hosts") or {}).items())
     ]
+    since = forecast(hosts, previous, generated, policy) if previous is not None else None
     apply_waivers(hosts, waivers, today)
     counts = collections.Counter(o["status"] for h in hosts for o in h["results"])
     code = exit_code(hosts)
     return {
         "schema_version": SCHEMA_VERSION,
-        "generated": clean(
-            str(raw.get("generated") or dt.datetime.now(dt.timezone.utc).isoformat())
-        ),
+        "generated": generated,
         "duration_seconds": number(raw.get("duration_seconds")),
         "verdict": {0: "pass", 1: "fail", 2: "error"}[code],
         "exit_code": code,
@@ -301,4 +363,5 @@ def report(
         ],
         "hosts": hosts,
         "drift": drift(hosts),
+        "usage": usage.fleet(hosts, top, since),
     }

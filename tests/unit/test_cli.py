@@ -57,7 +57,8 @@ def test_the_defaults_and_types_of_compliance() -> None:
     args = cli.parser().parse_args(["compliance", "-i", "inv.yml"])
     assert vars(args) == {
         "command": "compliance", "inventory": "inv.yml", "limit": "all", "policy": None,
-        "waivers": None, "out": Path("reports"), "textfile": None, "forks": 20,
+        "waivers": None, "out": Path("reports"), "textfile": None, "previous": None, "top": 10,
+        "forks": 20,
     }  # fmt: skip
     given = cli.parser().parse_args(
         ["compliance", "-i", "i", "--policy", "p.yml", "--waivers", "w.yml", "--forks", "3",
@@ -73,7 +74,7 @@ def test_report_takes_the_results_file_and_the_same_outputs() -> None:
     args = cli.parser().parse_args(["report", "--raw", "r.json"])
     assert vars(args) == {
         "command": "report", "raw": Path("r.json"), "policy": None, "waivers": None,
-        "out": Path("reports"), "textfile": None,
+        "out": Path("reports"), "textfile": None, "previous": None, "top": 10,
     }  # fmt: skip
 
 
@@ -164,6 +165,8 @@ def test_compliance_runs_the_playbook_with_its_inputs_and_exits_with_the_verdict
         f'layerwise_policy_file: !unsafe "{tmp_path / "policy.yml"}"\n'
         f'layerwise_waivers_file: !unsafe "{tmp_path / "waivers.yml"}"\n'
         f'layerwise_textfile: !unsafe "{tmp_path / "t.prom"}"\n'
+        'layerwise_previous_file: !unsafe ""\n'
+        'layerwise_top: !unsafe "10"\n'
     )
     assert not given.exists()  # the extra-vars file is removed after the run
     assert (out / "compliance-ansible.log").read_text() == "PLAY RECAP\n"
@@ -191,6 +194,8 @@ def test_compliance_without_policy_or_waivers_gives_empty_paths_and_drops_an_old
         'layerwise_policy_file: !unsafe ""',
         'layerwise_waivers_file: !unsafe ""',
         'layerwise_textfile: !unsafe ""',
+        'layerwise_previous_file: !unsafe ""',
+        'layerwise_top: !unsafe "10"',
     ]
 
 

@@ -244,6 +244,7 @@ def test_an_unreachable_host_is_its_name_groups_and_reason_only() -> None:
         "reason": "ssh: no route",
         "results": [],
         "summary": {"driver": "x?"},
+        "usage": None,
     }
 
 
@@ -263,6 +264,7 @@ def test_a_host_without_a_list_of_results_is_an_error(result: dict[str, Any], re
         "reason": reason,
         "results": [],
         "summary": {},
+        "usage": None,
     }
 
 
@@ -581,7 +583,7 @@ def test_the_report_counts_hosts_and_outcomes_including_zeros() -> None:
     ]
     assert report["hosts"][3]["reason"] == "no result came back"
     assert (report["schema_version"], report["generated"], report["duration_seconds"]) == (
-        1,
+        2,
         "2026-11-29T10:00:00+00:00",
         12.5,
     )
@@ -590,7 +592,7 @@ def test_the_report_counts_hosts_and_outcomes_including_zeros() -> None:
     assert report["drift"] == []
     assert list(report) == [
         "schema_version", "generated", "duration_seconds", "verdict", "exit_code", "totals",
-        "policy", "waivers", "checks", "hosts", "drift",
+        "policy", "waivers", "checks", "hosts", "drift", "usage",
     ]  # fmt: skip
 
 

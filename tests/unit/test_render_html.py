@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from layerwise import usage
 from layerwise.render import html
 
 from .conftest import ROOT
@@ -83,6 +84,7 @@ def checked(name: str, groups: list[str], *results: dict[str, Any]) -> dict[str,
         "reason": "",
         "results": list(results),
         "summary": {},
+        "usage": None,
     }
 
 
@@ -90,7 +92,7 @@ def fleet_report() -> dict[str, Any]:
     """The fixed fleet of this module's golden strings (a fresh copy for each test)."""
     return copy.deepcopy(
         {
-            "schema_version": 1,
+            "schema_version": 2,
             "generated": "2026-12-07T10:00:00+00:00",
             "duration_seconds": 1.5,
             "verdict": "fail",
@@ -141,6 +143,7 @@ def fleet_report() -> dict[str, Any]:
                     "reason": "ssh: no <route>",
                     "results": [],
                     "summary": {},
+                    "usage": None,
                 },
                 checked(
                     "web-1",
@@ -172,6 +175,7 @@ def fleet_report() -> dict[str, Any]:
                 },
                 {"group": "all", "field": "driver", "usual": "overlay2", "hosts": {"db-2": "vfs"}},
             ],
+            "usage": usage.fleet([]),
         }
     )
 

@@ -58,7 +58,7 @@ def report(tmp_path: Path) -> dict[str, Any]:
 def test_totals_count_hosts_and_outcomes(report: dict[str, Any]) -> None:
     assert report["totals"] == {
         "hosts": 4, "checked": 3, "not_checked": 1,
-        "pass": 53, "fail": 0, "waived": 1, "cannot_check": 40, "skip": 26,
+        "pass": 53, "fail": 0, "waived": 1, "cannot_check": 41, "skip": 28,
     }  # fmt: skip
     assert (report["verdict"], report["exit_code"]) == ("error", 2)
 
@@ -87,9 +87,9 @@ def test_the_terminal_says_each_kind_of_outcome(report: dict[str, Any]) -> None:
     assert lines[:5] == [
         "host   state          pass    fail  waived  cannot    skip",
         "db-1   unreachable       0       0       0       0       0",
-        "db-2   checked           0       0       0      40       0",
-        "web-1  checked          26       0       1       0      13",
-        "web-2  checked          27       0       0       0      13",
+        "db-2   checked           0       0       0      41       0",
+        "web-1  checked          26       0       1       0      14",
+        "web-2  checked          27       0       0       0      14",
     ]
     assert "NOT CHECKED  db-1: ssh: no route to host" in lines
     assert f"CANNOT  db-2  {TITLE}: gone" in lines
@@ -100,7 +100,7 @@ def test_the_terminal_says_each_kind_of_outcome(report: dict[str, Any]) -> None:
     assert "DRIFT   group web: engine_version is 20.10 on most hosts; web-2 has 28.0" in lines
     assert lines[-1] == (
         "layerwise compliance: ERROR (exit 2): 4 hosts, 3 checked, 1 not checked; 53 passed, "
-        "0 failed, 1 waived, 40 could not be checked, 26 not asked"
+        "0 failed, 1 waived, 41 could not be checked, 28 not asked"
     )
 
 

@@ -254,6 +254,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_checks import (
     account,
+    brief,
     describe,
     failed,
     results,
@@ -285,8 +286,10 @@ def main() -> None:
         snap["findings"] = failed(snap["results"])
         snap["findings_message"] = describe(snap["findings"])
     if not module.params["snapshot"]:
-        kept = ("results", "findings", "findings_message", "summary", "accounting", "elapsed")
-        snap = {key: snap[key] for key in kept if key in snap}
+        kept = ("results", "findings", "findings_message", "summary", "elapsed")
+        if "accounting" in snap:
+            snap["usage_brief"] = brief(snap["accounting"])
+        snap = {key: snap[key] for key in (*kept, "usage_brief") if key in snap}
     module.exit_json(changed=False, **snap)
 
 

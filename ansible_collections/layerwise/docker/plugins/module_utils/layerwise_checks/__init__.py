@@ -14,7 +14,7 @@ import gc
 from typing import Any
 
 from . import config, containerd, overlay2, usage  # noqa: F401  (registers the checks)
-from .accounting import account
+from .accounting import account, brief
 from .overlay2 import chain_ids, image_dirs, image_named
 from .policy import POLICY, defaults, validate
 from .registry import (
@@ -47,6 +47,7 @@ __all__ = [
     "Check",
     "NotAsked",
     "account",
+    "brief",
     "by_id",
     "chain_ids",
     "defaults",

@@ -17,6 +17,8 @@ Parts (``KINDS``, the order a report stacks them in):
 - ``other_snapshots``: containerd snapshots neither an image's nor a container's (another
   namespace's, another tool's)
 - ``metadata``: everything else under the roots: the layer database, configs, databases
+- ``filesystem``: the filesystem's own use: what it used empty (docker_storage records it
+  when it makes the filesystem) and, on xfs, its inodes (ext4 keeps them outside df's used)
 - ``open_deleted``: deleted files a process still holds open (``lsof +L1`` shows them)
 
 A size that cannot be known is listed in ``cannot_size`` with the reason, never counted as 0;
@@ -44,6 +46,7 @@ KINDS = (
     "orphans",
     "other_snapshots",
     "metadata",
+    "filesystem",
     "open_deleted",
 )
 
@@ -344,6 +347,11 @@ def account(snap: Snapshot) -> dict[str, Any]:
             orphan_rows.append({"path": path, "bytes": size})
     for path, walk in sorted(usage.get("rest", {}).items()):
         ledger.add_walk("metadata", walk, path, f"the rest of {path}")
+    for fs in ledger.filesystems.values():
+        empty = fs.get("used_when_empty")
+        if isinstance(empty, int) and "dev" in fs:
+            inodes = int(fs.get("inode_size") or 0) * int(fs.get("inodes_used") or 0)
+            ledger.add("filesystem", empty + inodes, fs["path"], "the filesystem", dev=fs["dev"])
     for item in usage.get("open_deleted", []):
         ledger.add(
             "open_deleted",
@@ -374,7 +382,7 @@ def reconcile(ledger: Ledger) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     seen: set[int] = set()
     for name, fs in ledger.filesystems.items():
-        row = {"name": name, **{k: v for k, v in fs.items() if k != "dev"}}
+        row = {"name": name, **{k: v for k, v in fs.items() if k not in ("dev", "inode_size")}}
         dev = fs.get("dev")
         if dev is None or dev in seen:
             if dev is None:
@@ -393,3 +401,40 @@ def reconcile(ledger: Ledger) -> list[dict[str, Any]]:
         )
         rows.append(row)
     return rows
+
+
+TOP = 10  # the largest items of each kind a brief account keeps
+
+
+def largest(rows: list[dict[str, Any]], field: str, top: int) -> list[dict[str, Any]]:
+    """The ``top`` rows with the most bytes in ``field`` (unknown sizes left out)."""
+    sized = [row for row in rows if row.get(field) is not None]
+    return sorted(sized, key=lambda row: (-row[field], str(row.get("name", ""))))[:top]
+
+
+def brief(account_: dict[str, Any], top: int = TOP) -> dict[str, Any]:
+    """What a compliance run brings back of a host's account: its filesystems with their
+    parts, and the largest items of each kind (the whole account lists every layer)."""
+    containers = account_["containers"]
+    return {
+        "store": account_["store"],
+        "layer_sizes": account_["layer_sizes"],
+        "filesystems": account_["filesystems"],
+        "writable_layers": [
+            {"name": c["name"], "id": c["id"], "bytes": c["writable_bytes"]}
+            for c in largest(containers, "writable_bytes", top)
+        ],
+        "logs": [
+            {"name": c["name"], "id": c["id"], "bytes": c["log_bytes"], "rotates": c["rotates"]}
+            for c in largest(containers, "log_bytes", top)
+        ],
+        "unrotated_logs": sum(c["rotates"] is False for c in containers),
+        "volumes": largest(account_["volumes"], "bytes", top),
+        "unused_volumes": sum(not v["used_by"] for v in account_["volumes"]),
+        "images": largest(account_["images"], "bytes", top),
+        "build_cache_bytes": account_["build_cache_bytes"],
+        "orphans": largest(account_["orphans"], "bytes", top),
+        "open_deleted": account_["open_deleted"][:top],
+        "cannot_size": account_["cannot_size"][:top],
+        "cannot_size_count": len(account_["cannot_size"]),
+    }

@@ -69,6 +69,11 @@ POLICY: dict[str, tuple[str, Any, str]] = {
         100,
         "the most one deleted file held open may keep, in MiB (USE-004)",
     ),
+    "min_days_until_full": (
+        "days",
+        14,
+        "the fewest days the data root's free space may last at its growth (USE-005)",
+    ),
     "waiver_max_days": (
         "days",
         180,

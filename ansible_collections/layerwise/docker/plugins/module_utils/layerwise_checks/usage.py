@@ -141,3 +141,29 @@ def open_deleted(snap: Snapshot, policy: Policy) -> list[str]:
                 f" {item['command']} (pid {item['pid']}){where}"
             )
     return problems
+
+
+@check(
+    "USE-005",
+    "The data root's filesystem is not forecast to fill within the policy's days",
+    severity="high",
+    rationale="A filesystem that fills stops every container writing to it and can corrupt "
+    "what was being written; the days left at the present growth say how soon to act.",
+    remediation="See where the bytes went in the report's usage section and reclaim what "
+    "nothing uses (docker image prune, docker builder prune) or grow the filesystem; "
+    "confirm with docker ps -a and docker volume ls that what is removed is not needed.",
+)
+def days_until_full(snap: Snapshot, policy: Policy) -> list[str]:
+    found = snap.get("forecast")
+    if found is None:
+        raise NotAsked("days until full need the previous report: layerwise compliance --previous")
+    if found.get("error"):
+        raise CannotCheck(str(found["error"]))
+    days = found.get("days_until_full")
+    limit = policy["min_days_until_full"]
+    if days is None or days >= limit:
+        return []
+    return [
+        f"the data root's filesystem grows {mib(found['growth_per_day'])} a day since"
+        f" {found['since']}: its {mib(found['free'])} free last {days} days, fewer than {limit}"
+    ]

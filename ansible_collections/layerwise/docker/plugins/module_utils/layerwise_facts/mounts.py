@@ -26,6 +26,12 @@ def xfs_ftype(xfs_info_text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def xfs_isize(xfs_info_text: str) -> int | None:
+    """The inode size (``isize=``) of ``xfs_info`` output, None when absent."""
+    match = re.search(r"\bisize=(\d+)\b", xfs_info_text)
+    return int(match.group(1)) if match else None
+
+
 def _unescape(field: str) -> str:
     return _MOUNTINFO_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), field)
 
@@ -142,10 +148,12 @@ def read_backing_fs(data_root: str, mounts: list[dict[str, Any]]) -> dict[str, A
         "fstype": mount.get("fstype", ""),
         "options": mount.get("options", []),
         "xfs_ftype": None,
+        "xfs_isize": None,
         "fstab": fstab_entries(read_text("/etc/fstab") or "", data_root),
     }
     if facts["fstype"] == "xfs":
-        facts["xfs_ftype"] = xfs_ftype(run(["xfs_info", real])[1])
+        info = run(["xfs_info", real])[1]
+        facts.update(xfs_ftype=xfs_ftype(info), xfs_isize=xfs_isize(info))
     try:
         vfs = os.statvfs(real)
     except OSError:
@@ -170,6 +178,7 @@ def read_source(path: str) -> dict[str, Any]:
         "size": 0,
         "signature": {},
         "xfs_ftype": None,
+        "xfs_isize": None,
     }
     if not path:
         return result

@@ -18,13 +18,35 @@ measured says why (``error``), never 0.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
 from typing import Any
 
+from .files import read_bytes, run
+
 BLOCK = 512  # st_blocks unit
+# what docker_storage records of each filesystem it makes: <uuid>.json, {"used_when_empty": N}
+RECORDS = "/var/lib/layerwise/filesystems"
 CONTAINER_ID = re.compile(r"[0-9a-f]{64}")
+
+
+def used_when_empty(device: str, records: str = RECORDS) -> int | None:
+    """What the filesystem on ``device`` used right after docker_storage made it (its own
+    metadata and reserves, as df counts them), from the role's record; None without one."""
+    if not device.startswith("/"):
+        return None
+    rc, out, _err = run(["blkid", "-s", "UUID", "-o", "value", device])
+    uuid = out.strip()
+    if rc != 0 or not re.fullmatch(r"[0-9A-Fa-f-]{8,64}", uuid):
+        return None
+    try:
+        found = json.loads(read_bytes(os.path.join(records, f"{uuid}.json"), regular=True))
+    except (OSError, ValueError):
+        return None
+    used = found.get("used_when_empty") if isinstance(found, dict) else None
+    return used if isinstance(used, int) and not isinstance(used, bool) and used >= 0 else None
 
 
 def filesystem(path: str) -> dict[str, Any]:
@@ -49,56 +71,68 @@ def filesystem(path: str) -> dict[str, Any]:
 
 
 class Walker:
-    """Measures trees on disk, counting each inode once across every walk it makes."""
+    """Measures trees on disk, each inode once across every walk it makes: a dir or file
+    walked before (under any path: a bind mount shows one dir at two paths), a file with
+    more links met before, or a path set aside with ``exclude``, is not counted again."""
 
     def __init__(self) -> None:
         self.seen: set[tuple[int, int]] = set()
 
-    def walk(
-        self, path: str, apparent: bool = False, skip: frozenset[str] = frozenset()
-    ) -> dict[str, Any]:
+    def exclude(self, paths: list[str]) -> None:
+        """Leave ``paths`` out of every later walk (what is sized another way)."""
+        for path in paths:
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue
+            self.seen.add((info.st_dev, info.st_ino))
+
+    def walk(self, path: str, apparent: bool = False) -> dict[str, Any]:
         """``path``'s bytes on disk and its inode count, on ``path``'s own filesystem (a mount
-        below it is not counted); symlinks are not followed; paths in ``skip`` are left out.
-        ``apparent``: the sum of st_size of everything but dirs instead (how Docker sizes an
-        overlay2 layer). A tree that changes while it is walked loses what vanished; a
-        missing ``path`` is an error."""
+        below it is not counted); symlinks are not followed. ``apparent``: the sum of st_size
+        of everything but dirs instead (how Docker sizes an overlay2 layer). A tree that
+        changes while it is walked loses what vanished; a missing ``path`` is an error."""
         try:
             top = os.lstat(path)
         except OSError as exc:
             return {"path": path, "error": exc.strerror or str(exc)}
-        total, files = self._count(top, apparent)
-        if stat.S_ISDIR(top.st_mode):
-            dirs = [path]
-            while dirs:
-                current = dirs.pop()
-                try:
-                    entries = os.scandir(current)
-                except OSError:
-                    continue  # vanished or unreadable while walked
-                with entries:
-                    for entry in entries:
-                        try:
-                            info = entry.stat(follow_symlinks=False)
-                        except OSError:
-                            continue
-                        if info.st_dev != top.st_dev or entry.path in skip:
-                            continue
-                        size, count = self._count(info, apparent)
-                        total += size
-                        files += count
-                        if stat.S_ISDIR(info.st_mode):
-                            dirs.append(entry.path)
-        return {"path": path, "dev": top.st_dev, "bytes": total, "files": files}
+        found = {"path": path, "dev": top.st_dev, "bytes": 0, "files": 0}
+        if (top.st_dev, top.st_ino) in self.seen:
+            return found  # counted under another path
+        self.seen.add((top.st_dev, top.st_ino))
+        total, files = self._count(top, apparent), 1
+        dirs = [path] if stat.S_ISDIR(top.st_mode) else []
+        seen = self.seen
+        while dirs:
+            current = dirs.pop()
+            try:
+                entries = os.scandir(current)
+            except OSError:
+                continue  # vanished or unreadable while walked
+            with entries:
+                for entry in entries:
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    key = (info.st_dev, info.st_ino)
+                    if info.st_dev != top.st_dev or key in seen:
+                        continue
+                    directory = stat.S_ISDIR(info.st_mode)
+                    if directory or info.st_nlink > 1:
+                        seen.add(key)
+                    total += self._count(info, apparent)
+                    files += 1
+                    if directory:
+                        dirs.append(entry.path)
+        found.update(bytes=total, files=files)
+        return found
 
-    def _count(self, info: os.stat_result, apparent: bool) -> tuple[int, int]:
-        if info.st_nlink > 1 and not stat.S_ISDIR(info.st_mode):
-            key = (info.st_dev, info.st_ino)
-            if key in self.seen:
-                return 0, 0
-            self.seen.add(key)
+    @staticmethod
+    def _count(info: os.stat_result, apparent: bool) -> int:
         if apparent:
-            return (0 if stat.S_ISDIR(info.st_mode) else info.st_size), 1
-        return info.st_blocks * BLOCK, 1
+            return 0 if stat.S_ISDIR(info.st_mode) else info.st_size
+        return info.st_blocks * BLOCK
 
 
 def log_files(path: str) -> list[str]:
@@ -231,11 +265,13 @@ def read_volumes(api: Any) -> list[dict[str, Any]]:
 
 
 def measured_dirs(snap: dict[str, Any], walk_layers: bool) -> tuple[list[str], list[str]]:
-    """(dirs to walk, dirs Docker recorded the size of and the accounting takes as recorded):
-    every overlay2 layer dir, or every containerd snapshot dir, split by whether its size is
-    recorded (an image layer, a committed snapshot) unless ``walk_layers``."""
+    """(dirs to walk, dirs whose size Docker recorded): every overlay2 layer dir, or every
+    containerd snapshot dir, to walk unless its size is recorded (an image layer, a committed
+    snapshot) and ``walk_layers`` is false; then the part the record covers, ``diff`` of an
+    overlay2 layer, ``fs`` of a snapshot (the rest of the dir is walked with Docker's
+    records)."""
     if "overlay2" in snap:
-        home = snap["overlay2"].get("home", "")
+        home, data = snap["overlay2"].get("home", ""), "diff"
         recorded = {
             entry.get("cache_id", "")
             for entry in snap.get("layerdb", {}).get("layers", {}).values()
@@ -243,7 +279,7 @@ def measured_dirs(snap: dict[str, Any], walk_layers: bool) -> tuple[list[str], l
         }
         names = list(snap["overlay2"].get("layers", {}))
     elif snap.get("containerd", {}).get("snapshots_dir"):
-        section = snap["containerd"]
+        section, data = snap["containerd"], "fs"
         home = os.path.join(section["snapshots_dir"], "snapshots")
         recorded = {
             s["id"] for s in section.get("snapshots", {}).values() if s.get("size") is not None
@@ -254,7 +290,7 @@ def measured_dirs(snap: dict[str, Any], walk_layers: bool) -> tuple[list[str], l
     if walk_layers:
         recorded = set()
     walked = [os.path.join(home, n) for n in names if n not in recorded]
-    kept = [os.path.join(home, n) for n in names if n in recorded]
+    kept = [os.path.join(home, n, data) for n in names if n in recorded]
     return walked, kept
 
 
@@ -266,9 +302,17 @@ def read_usage(
     walker = Walker()
     containerd = snap.get("containerd") or {}
     croot = containerd.get("root", "")
+    backing = snap.get("backing_fs") or {}
+    data_root = filesystem(root_dir)
+    if backing.get("mounted"):
+        # the filesystem's own use, known when docker_storage made it (xfs: and its inodes)
+        data_root.update(
+            used_when_empty=used_when_empty(str(backing.get("device", ""))),
+            inode_size=backing.get("xfs_isize"),
+        )
     usage: dict[str, Any] = {
         "walked_layers": walk_layers,
-        "filesystems": {"data_root": filesystem(root_dir)},
+        "filesystems": {"data_root": data_root},
         "walks": {},
         "logs": {},
         "volumes": [],
@@ -281,17 +325,14 @@ def read_usage(
         usage["filesystems"]["containerd_root"] = filesystem(croot)
     walks = usage["walks"]
     to_walk, recorded = measured_dirs(snap, walk_layers)
+    walker.exclude(recorded)  # Docker recorded their size
     for path in to_walk:
         walks[path] = walker.walk(path)
     if croot:
         usage["content_store"] = os.path.join(croot, "io.containerd.content.v1.content")
         walks[usage["content_store"]] = walker.walk(usage["content_store"])
-    skip = set(to_walk) | set(recorded)
     for container in snap.get("containers", []):
-        log = log_usage(log_path(container, root_dir), walker)
-        usage["logs"][container["id"]] = log
-        if "error" not in log:
-            skip.update(log_files(log["path"]))
+        usage["logs"][container["id"]] = log_usage(log_path(container, root_dir), walker)
     if api is not None:
         try:
             usage["volumes"] = read_volumes(api)
@@ -300,16 +341,12 @@ def read_usage(
     for volume in usage["volumes"]:
         if volume["mountpoint"]:
             walks[volume["mountpoint"]] = walker.walk(volume["mountpoint"])
-            skip.add(volume["mountpoint"])
     buildkit = os.path.join(root_dir, "buildkit")
     if os.path.isdir(buildkit):
         usage["buildkit"] = buildkit
         walks[buildkit] = walker.walk(buildkit)
-    skip.update(walks)
-    if croot:
-        skip.add(croot)  # dockerd's own containerd keeps its root under the data root
-    # the rest of each root: Docker's and containerd's own records (layerdb, configs, dbs)
-    frozen = frozenset(skip)
-    usage["rest"] = {root: walker.walk(root, skip=frozen) for root in (root_dir, croot) if root}
+    # the rest of each root, last: Docker's and containerd's own records (the layer database,
+    # configs, databases); what was walked above is not counted again
+    usage["rest"] = {root: walker.walk(root) for root in (root_dir, croot) if root}
     usage["open_deleted"] = open_deleted([root_dir, croot], overlay_devs(snap))
     return usage
