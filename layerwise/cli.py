@@ -97,6 +97,12 @@ def parser() -> argparse.ArgumentParser:
     inputs(run)
     outputs(run)
     run.add_argument("--forks", type=int, default=20, help="hosts checked at once (default 20)")
+    run.add_argument(
+        "--walk-layers",
+        action="store_true",
+        help="size image layers by walking them, not by what Docker recorded (slower; exact"
+        " bytes on overlay2, where USE-003 needs it)",
+    )
     inputs(command("inputs", "check the policy and waivers; print the policy"))
     report = command("report", "judge what hosts sent back, write the reports")
     report.add_argument("--raw", type=Path, required=True, help="compliance-raw.json")
@@ -124,6 +130,7 @@ def compliance(args: argparse.Namespace) -> int:
         "layerwise_textfile": str(args.textfile.resolve()) if args.textfile else "",
         "layerwise_previous_file": str(args.previous.resolve()) if args.previous else "",
         "layerwise_top": str(args.top),
+        "layerwise_walk_layers": "true" if args.walk_layers else "false",
     }
     result = args.out / "compliance.json"
     result.unlink(missing_ok=True)

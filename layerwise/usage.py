@@ -21,6 +21,45 @@ DAY = 86400.0
 MIN_FORECAST_SECONDS = 3600
 
 
+# what each part is called in the reports (the order a bar stacks them in: KINDS)
+NAMES = {
+    "image_layers_shared": "image layers, shared",
+    "image_layers_unique": "image layers, one image's",
+    "image_layers_unused": "image layers, no image's",
+    "content_store": "content store",
+    "writable_layers": "writable layers",
+    "logs": "logs",
+    "volumes": "volumes",
+    "build_cache": "build cache",
+    "orphans": "orphans",
+    "other_snapshots": "other snapshots",
+    "metadata": "Docker's records",
+    "filesystem": "filesystem's own",
+    "open_deleted": "deleted, held open",
+    "unaccounted": "not accounted for",
+}
+
+
+def human(size: int | None) -> str:
+    """Bytes in binary units with one decimal (1536 -> "1.5 KiB"); "?" for unknown."""
+    if size is None:
+        return "?"
+    value, unit = float(size), "B"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(value) < 1024 or unit == "PiB":
+            break
+        value /= 1024
+    return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+
+
+def parts_of(fs: dict[str, Any]) -> list[tuple[str, int]]:
+    """A filesystem's parts with bytes, and what is not accounted for, in KINDS order."""
+    parts = fs.get("parts") or {}
+    found = [(kind, _int(parts.get(kind)) or 0) for kind in KINDS]
+    found.append(("unaccounted", max(_int(fs.get("unaccounted")) or 0, 0)))
+    return [(kind, size) for kind, size in found if size > 0]
+
+
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 

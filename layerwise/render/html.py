@@ -8,6 +8,7 @@ import html
 from typing import Any
 
 from ..fleet import scope
+from ..usage import NAMES, filesystem, human, parts_of
 
 STATUSES = ("fail", "cannot_check", "waived", "pass", "skip")
 MARKS = {"pass": "✓", "fail": "✗", "waived": "W", "cannot_check": "?", "skip": "·"}
@@ -26,6 +27,7 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding
 .pass{background:#dff3df}.fail{background:#f8d4d4}.waived{background:#fff1c2}.cannot_check{background:#e3dcf5}.skip{background:#eee}
 .verdict{font-size:1.1em;font-weight:bold;padding:.4em .6em;display:inline-block}
 .cell{min-width:1.4em;text-align:center}.filters label{margin-right:1em}
+.bar{display:flex;width:40em;height:1.2em;border:1px solid #999;background:#fff}.bar span{display:block;height:100%}.key{display:inline-block;width:.9em;height:.9em;margin:0 .3em 0 .8em;vertical-align:middle}
 .hidden{display:none}#matrix{font-size:12px}#matrix th.check{font-weight:normal}.counts span{white-space:nowrap;margin-right:.3em;padding:0 .2em}code,pre{white-space:pre-wrap;font-family:ui-monospace,monospace}
 """
 
@@ -147,6 +149,61 @@ def filters(report: dict[str, Any]) -> str:
     return f'<div class="filters"><p>Show: {status}</p><p>Severity: {severity}</p></div>'
 
 
+# one colour per part of a host's disk, in the order the bar stacks them
+COLOURS = {
+    "image_layers_shared": "#3b6fb6",
+    "image_layers_unique": "#6f9bd8",
+    "image_layers_unused": "#b7cbe8",
+    "content_store": "#8e6bbf",
+    "writable_layers": "#e0823d",
+    "logs": "#d94f4f",
+    "volumes": "#4fa36b",
+    "build_cache": "#c9b43c",
+    "orphans": "#8c5a3c",
+    "other_snapshots": "#b59ad9",
+    "metadata": "#7f7f7f",
+    "filesystem": "#b0b0b0",
+    "open_deleted": "#e8a0c0",
+    "unaccounted": "#222222",
+}
+
+
+def bar(fs: dict[str, Any]) -> str:
+    """The filesystem as a bar of its size: each part a segment, free space left white."""
+    size = fs.get("size") or 0
+    segments = "".join(
+        f'<span class="part" data-kind="{kind}" style="width:{100.0 * b / size:.3f}%;'
+        f'background:{COLOURS[kind]}" title="{e(NAMES[kind])}: {e(human(b))}"></span>'
+        for kind, b in parts_of(fs)
+        if size
+    )
+    return f'<div class="bar">{segments}</div>'
+
+
+def disk(report: dict[str, Any]) -> str:
+    """Where each measured host's bytes are: a bar per data root filesystem, with a key."""
+    rows = []
+    for host in report["hosts"]:
+        fs = filesystem(host)
+        if not fs:
+            continue
+        days = (host.get("forecast") or {}).get("days_until_full")
+        rows.append(
+            f"<tr><td>{e(host['name'])}</td><td>{e(human(fs.get('used')))} of {e(human(fs.get('size')))}</td>"
+            f"<td>{'-' if days is None else e(days)}</td><td>{bar(fs)}</td></tr>"
+        )
+    if not rows:
+        return "<p>No host's disk was measured (usage: false).</p>"
+    key = "".join(
+        f'<span class="key" style="background:{colour}"></span>{e(NAMES[kind])}'
+        for kind, colour in COLOURS.items()
+    )
+    return (
+        '<table id="disk"><tr><th>host</th><th>used</th><th>days left</th><th>where the bytes are</th></tr>'
+        f'{"".join(rows)}</table><p class="legend">{key}</p>'
+    )
+
+
 def render(report: dict[str, Any]) -> str:
     t = report["totals"]
     verdict_class = {"pass": "pass", "fail": "fail"}.get(report["verdict"], "cannot_check")
@@ -158,6 +215,7 @@ def render(report: dict[str, Any]) -> str:
         f"<h2>Fleet</h2>{matrix(report)}"
         f"<h2>Hosts</h2>{filters(report)}{''.join(host_detail(report, h) for h in report['hosts'])}"
         f"<h2>Waivers</h2>{waivers(report)}<h2>Drift</h2>{drift(report)}"
+        f"<h2>Disk</h2>{disk(report)}"
     )
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'

@@ -1,5 +1,7 @@
 """node_exporter textfile collector format: gauges in base units, labels host, check and
-status only (hosts x statuses and checks x statuses, never hosts x checks)."""
+status only (hosts x statuses and checks x statuses, never hosts x checks); disk usage per
+host, filesystem and kind of bytes only (at most 2 filesystems x 14 kinds a host; no series
+per container, image or volume: their names are unbounded)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from ..fleet import OUTCOMES as STATUSES
+from ..usage import parts_of
 
 
 def label(value: Any) -> str:
@@ -70,4 +73,40 @@ def render(report: dict[str, Any]) -> str:
             for s in STATUSES
         ],
     )
+    measured = [
+        (h["name"], fs)
+        for h in report["hosts"]
+        for fs in (h.get("usage") or {}).get("filesystems") or []
+        if isinstance(fs, dict) and "used" in fs
+    ]
+    for field, help_text in (
+        ("size", "Size of the data root's (or containerd root's) filesystem."),
+        ("used", "Bytes used on it, as df counts them."),
+        ("free", "Bytes free on it for unprivileged writers (df's Avail)."),
+    ):
+        gauge(
+            f"layerwise_filesystem_{field}_bytes",
+            help_text,
+            [({"host": name, "filesystem": fs["name"]}, fs[field]) for name, fs in measured],
+        )
+    gauge(
+        "layerwise_disk_bytes",
+        "Bytes of each kind on it (unaccounted: what no part explains).",
+        [
+            ({"host": name, "filesystem": fs["name"], "kind": kind}, size)
+            for name, fs in measured
+            for kind, size in parts_of(fs)
+        ],
+    )
+    forecasts = [
+        ({"host": h["name"]}, h["forecast"]["days_until_full"])
+        for h in report["hosts"]
+        if (h.get("forecast") or {}).get("days_until_full") is not None
+    ]
+    if forecasts:
+        gauge(
+            "layerwise_days_until_full",
+            "Days until the data root is full at its growth since the last run.",
+            forecasts,
+        )
     return "\n".join(lines) + "\n"

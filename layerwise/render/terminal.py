@@ -8,6 +8,7 @@ from typing import Any
 
 from ..fleet import OUTCOMES as COLUMNS
 from ..fleet import printable, scope
+from ..usage import NAMES, filesystem, human, parts_of
 
 
 def safe(text: Any) -> str:
@@ -68,6 +69,36 @@ def drift_lines(report: dict[str, Any]) -> list[str]:
     ]
 
 
+def disk(report: dict[str, Any]) -> list[str]:
+    """Each measured host's data root: used of size, days left, its three largest parts;
+    then the fleet's largest writable layers and logs."""
+    usage = report.get("usage") or {}
+    measured = [h for h in report["hosts"] if filesystem(h)]
+    if not measured:
+        return []
+    width = max(len("disk"), *(len(safe(h["name"])) for h in measured))
+    lines = [f"{'disk':<{width}}  {'used':>10}  {'of':>10}  {'days left':>9}  largest parts"]
+    for host in measured:
+        fs = filesystem(host) or {}
+        days = (host.get("forecast") or {}).get("days_until_full")
+        largest = sorted(parts_of(fs), key=lambda p: -p[1])[:3]
+        lines.append(
+            f"{safe(host['name']):<{width}}  {human(fs.get('used')):>10}  "
+            f"{human(fs.get('size')):>10}  {'-' if days is None else days:>9}  "
+            + ", ".join(f"{NAMES[k]} {human(b)}" for k, b in largest)
+        )
+    for field, title in (("writable_layers", "writable layers"), ("logs", "logs")):
+        items = usage.get(field) or []
+        if items:
+            lines.append(
+                f"largest {title}: "
+                + ", ".join(
+                    f"{safe(i['host'])}/{safe(i['name'])} {human(i['bytes'])}" for i in items
+                )
+            )
+    return lines
+
+
 def render(report: dict[str, Any]) -> str:
     t = report["totals"]
     verdict = (
@@ -76,5 +107,5 @@ def render(report: dict[str, Any]) -> str:
         f"{t['pass']} passed, {t['fail']} failed, {t['waived']} waived, "
         f"{t['cannot_check']} could not be checked, {t['skip']} not asked"
     )
-    sections = [matrix(report), details(report), drift_lines(report), [verdict]]
+    sections = [matrix(report), details(report), drift_lines(report), disk(report), [verdict]]
     return "\n\n".join("\n".join(s) for s in sections if s) + "\n"

@@ -167,17 +167,19 @@ def walked(path: str, size: int) -> dict[str, Any]:
 
 
 def usage() -> dict[str, Any]:
-    """What ``usage: true`` measures on the healthy host: its data root's filesystem holds
-    the two image layers (150 bytes recorded), the container's writable and init layers,
+    """What ``usage: true`` (layers walked) measures on the healthy host: its data root's
+    filesystem holds the two image layers, the container's writable and init layers,
     its log, a volume and Docker's records, and nothing else."""
     parts = {
+        f"{HOME}/{BASE}": 100,
+        f"{HOME}/{TOP}": 50,
         f"{HOME}/{CONTAINER}": 8192,
         f"{HOME}/{INIT}": 4096,
         VOLUME: 1 << 20,
     }
-    used = 150 + sum(parts.values()) + 12288 + 65536
+    used = sum(parts.values()) + 12288 + 65536
     return {
-        "walked_layers": False,
+        "walked_layers": True,
         "filesystems": {
             "data_root": {
                 "path": "/var/lib/docker",

@@ -58,7 +58,7 @@ def test_the_defaults_and_types_of_compliance() -> None:
     assert vars(args) == {
         "command": "compliance", "inventory": "inv.yml", "limit": "all", "policy": None,
         "waivers": None, "out": Path("reports"), "textfile": None, "previous": None, "top": 10,
-        "forks": 20,
+        "forks": 20, "walk_layers": False,
     }  # fmt: skip
     given = cli.parser().parse_args(
         ["compliance", "-i", "i", "--policy", "p.yml", "--waivers", "w.yml", "--forks", "3",
@@ -167,6 +167,7 @@ def test_compliance_runs_the_playbook_with_its_inputs_and_exits_with_the_verdict
         f'layerwise_textfile: !unsafe "{tmp_path / "t.prom"}"\n'
         'layerwise_previous_file: !unsafe ""\n'
         'layerwise_top: !unsafe "10"\n'
+        'layerwise_walk_layers: !unsafe "false"\n'
     )
     assert not given.exists()  # the extra-vars file is removed after the run
     assert (out / "compliance-ansible.log").read_text() == "PLAY RECAP\n"
@@ -196,6 +197,7 @@ def test_compliance_without_policy_or_waivers_gives_empty_paths_and_drops_an_old
         'layerwise_textfile: !unsafe ""',
         'layerwise_previous_file: !unsafe ""',
         'layerwise_top: !unsafe "10"',
+        'layerwise_walk_layers: !unsafe "false"',
     ]
 
 

@@ -88,9 +88,27 @@ def checked(name: str, groups: list[str], *results: dict[str, Any]) -> dict[str,
     }
 
 
+PARTS = {**dict.fromkeys(usage.KINDS, 0), "image_layers_shared": 300, "logs": 200}
+# web-1's brief account: a filesystem of 1,000 bytes, 600 used, 100 of them unexplained
+MEASURED = {
+    "store": "overlay2",
+    "layer_sizes": "walked",
+    "filesystems": [
+        {"name": "data_root", "path": "/var/lib/docker", "mount_point": True, "size": 1000,
+         "used": 600, "free": 400, "parts": PARTS, "accounted": 500, "unaccounted": 100,
+         "unaccounted_percent": 16.67, "complete": True},
+    ],
+    "writable_layers": [{"name": "app<1>", "id": "c" * 64, "bytes": 2048}],
+    "logs": [{"name": "app<1>", "id": "c" * 64, "bytes": 200, "rotates": False}],
+    "unrotated_logs": 1, "volumes": [], "unused_volumes": 0, "images": [],
+    "build_cache_bytes": 0, "orphans": [], "open_deleted": [], "cannot_size": [],
+    "cannot_size_count": 0,
+}  # fmt: skip
+
+
 def fleet_report() -> dict[str, Any]:
     """The fixed fleet of this module's golden strings (a fresh copy for each test)."""
-    return copy.deepcopy(
+    made = copy.deepcopy(
         {
             "schema_version": 2,
             "generated": "2026-12-07T10:00:00+00:00",
@@ -145,12 +163,21 @@ def fleet_report() -> dict[str, Any]:
                     "summary": {},
                     "usage": None,
                 },
-                checked(
-                    "web-1",
-                    ["web", "edge"],
-                    outcome("OVL-001", "fail", ("d_type is false", "driver <vfs>")),
-                    outcome("CFG-006", "waived", ("mode 0664",), waiver=LIVE),
-                ),
+                {
+                    **checked(
+                        "web-1",
+                        ["web", "edge"],
+                        outcome("OVL-001", "fail", ("d_type is false", "driver <vfs>")),
+                        outcome("CFG-006", "waived", ("mode 0664",), waiver=LIVE),
+                    ),
+                    "usage": MEASURED,
+                    "forecast": {
+                        "since": "2026-12-06T10:00:00+00:00",
+                        "growth_per_day": 100,
+                        "days_until_full": 4.0,
+                        "free": 400,
+                    },
+                },
                 checked(
                     "web-2",
                     ["web"],
@@ -175,9 +202,10 @@ def fleet_report() -> dict[str, Any]:
                 },
                 {"group": "all", "field": "driver", "usual": "overlay2", "hosts": {"db-2": "vfs"}},
             ],
-            "usage": usage.fleet([]),
         }
     )
+    made["usage"] = usage.fleet(made["hosts"])
+    return made
 
 
 @pytest.fixture
@@ -299,6 +327,34 @@ WAIVERS = (
     '<tr class="waived"><td>CFG-012</td><td>FLEET-WIDE: every host</td>'
     "<td>lab only</td><td>cto</td><td>2027-01-01</td></tr></table>"
 )
+# web-1's 1,000 bytes: 300 in shared image layers, 200 in logs, 100 not accounted for, the
+# rest free (white); the key names every part in the order the bars stack them
+DISK = (
+    '<table id="disk"><tr><th>host</th><th>used</th><th>days left</th>'
+    "<th>where the bytes are</th></tr>"
+    '<tr><td>web-1</td><td>600 B of 1000 B</td><td>4.0</td><td><div class="bar">'
+    '<span class="part" data-kind="image_layers_shared" style="width:30.000%;background:#3b6fb6"'
+    ' title="image layers, shared: 300 B"></span>'
+    '<span class="part" data-kind="logs" style="width:20.000%;background:#d94f4f"'
+    ' title="logs: 200 B"></span>'
+    '<span class="part" data-kind="unaccounted" style="width:10.000%;background:#222222"'
+    ' title="not accounted for: 100 B"></span></div></td></tr></table>'
+    '<p class="legend"><span class="key" style="background:#3b6fb6"></span>image layers, shared'
+    '<span class="key" style="background:#6f9bd8"></span>image layers, one image&#x27;s'
+    '<span class="key" style="background:#b7cbe8"></span>image layers, no image&#x27;s'
+    '<span class="key" style="background:#8e6bbf"></span>content store'
+    '<span class="key" style="background:#e0823d"></span>writable layers'
+    '<span class="key" style="background:#d94f4f"></span>logs'
+    '<span class="key" style="background:#4fa36b"></span>volumes'
+    '<span class="key" style="background:#c9b43c"></span>build cache'
+    '<span class="key" style="background:#8c5a3c"></span>orphans'
+    '<span class="key" style="background:#b59ad9"></span>other snapshots'
+    '<span class="key" style="background:#7f7f7f"></span>Docker&#x27;s records'
+    '<span class="key" style="background:#b0b0b0"></span>filesystem&#x27;s own'
+    '<span class="key" style="background:#e8a0c0"></span>deleted, held open'
+    '<span class="key" style="background:#222222"></span>not accounted for</p>'
+)
+
 DRIFT = (
     '<ul id="drift">'
     "<li>group <b>web</b>: engine_version is <code>28.0</code> on most hosts; "
@@ -399,7 +455,7 @@ def test_the_page_is_the_verdict_totals_and_every_part_in_order(report: dict[str
         "3 passed, 2 failed, 1 waived, 5 could not be checked.</p>"
         f"<h2>Fleet</h2>{MATRIX}"
         f"<h2>Hosts</h2>{FILTERS}{HOSTS['db-1']}{HOSTS['web-1']}{HOSTS['web-2']}{HOSTS['db-2']}"
-        f"<h2>Waivers</h2>{WAIVERS}<h2>Drift</h2>{DRIFT}"
+        f"<h2>Waivers</h2>{WAIVERS}<h2>Drift</h2>{DRIFT}<h2>Disk</h2>{DISK}"
     )
     assert html.render(report) == (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
@@ -435,3 +491,14 @@ def test_every_value_a_host_sends_is_escaped_quotes_included(report: dict[str, A
     assert 'data-host="x&quot; onmouseover=&quot;alert(1)"' in page
     assert 'href="#host-x&quot; onmouseover=&quot;alert(1)"' in page
     assert 'onmouseover="' not in page
+
+
+def test_a_fleet_with_no_measured_host_says_so_instead_of_bars(report: dict[str, Any]) -> None:
+    report["hosts"][1]["usage"] = None
+    assert html.disk(report) == "<p>No host's disk was measured (usage: false).</p>"
+
+
+def test_a_filesystem_of_unknown_size_is_an_empty_bar() -> None:
+    assert (
+        html.bar({"size": 0, "parts": {"logs": 5}, "unaccounted": 0}) == '<div class="bar"></div>'
+    )

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from layerwise.render import prometheus
+from layerwise.usage import KINDS
 
 CHECKS = [{"id": "CFG-001"}, {"id": "CFG-002"}]
 
@@ -32,8 +33,19 @@ def report(*hosts: dict[str, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
+PARTS = {**dict.fromkeys(KINDS, 0), "image_layers_shared": 300, "logs": 200, "filesystem": 50}
+MEASURED = {
+    "usage": {
+        "filesystems": [
+            {"name": "data_root", "size": 1000, "used": 600, "free": 400, "parts": PARTS,
+             "unaccounted": 50},
+        ]
+    },
+    "forecast": {"days_until_full": 8.5},
+}  # fmt: skip
+
 FLEET = report(
-    host("web-1", "fail", "fail"),
+    {**host("web-1", "fail", "fail"), **MEASURED},
     host("web-2", "waived", "fail"),
     host("db-1", status="unreachable"),
 )
@@ -82,6 +94,24 @@ layerwise_compliance_check_hosts{check="CFG-002",status="fail"} 2
 layerwise_compliance_check_hosts{check="CFG-002",status="waived"} 0
 layerwise_compliance_check_hosts{check="CFG-002",status="cannot_check"} 0
 layerwise_compliance_check_hosts{check="CFG-002",status="skip"} 0
+# HELP layerwise_filesystem_size_bytes Size of the data root's (or containerd root's) filesystem.
+# TYPE layerwise_filesystem_size_bytes gauge
+layerwise_filesystem_size_bytes{host="web-1",filesystem="data_root"} 1000
+# HELP layerwise_filesystem_used_bytes Bytes used on it, as df counts them.
+# TYPE layerwise_filesystem_used_bytes gauge
+layerwise_filesystem_used_bytes{host="web-1",filesystem="data_root"} 600
+# HELP layerwise_filesystem_free_bytes Bytes free on it for unprivileged writers (df's Avail).
+# TYPE layerwise_filesystem_free_bytes gauge
+layerwise_filesystem_free_bytes{host="web-1",filesystem="data_root"} 400
+# HELP layerwise_disk_bytes Bytes of each kind on it (unaccounted: what no part explains).
+# TYPE layerwise_disk_bytes gauge
+layerwise_disk_bytes{host="web-1",filesystem="data_root",kind="image_layers_shared"} 300
+layerwise_disk_bytes{host="web-1",filesystem="data_root",kind="logs"} 200
+layerwise_disk_bytes{host="web-1",filesystem="data_root",kind="filesystem"} 50
+layerwise_disk_bytes{host="web-1",filesystem="data_root",kind="unaccounted"} 50
+# HELP layerwise_days_until_full Days until the data root is full at its growth since the last run.
+# TYPE layerwise_days_until_full gauge
+layerwise_days_until_full{host="web-1"} 8.5
 """
 
 
@@ -147,6 +177,17 @@ def test_an_empty_fleet_still_has_every_gauge_with_the_fleet_wide_samples() -> N
         "# TYPE layerwise_compliance_host_checks gauge\n"
         "# HELP layerwise_compliance_check_hosts Hosts by outcome of each check.\n"
         "# TYPE layerwise_compliance_check_hosts gauge\n"
+        "# HELP layerwise_filesystem_size_bytes Size of the data root's (or containerd root's)"
+        " filesystem.\n"
+        "# TYPE layerwise_filesystem_size_bytes gauge\n"
+        "# HELP layerwise_filesystem_used_bytes Bytes used on it, as df counts them.\n"
+        "# TYPE layerwise_filesystem_used_bytes gauge\n"
+        "# HELP layerwise_filesystem_free_bytes Bytes free on it for unprivileged writers (df's"
+        " Avail).\n"
+        "# TYPE layerwise_filesystem_free_bytes gauge\n"
+        "# HELP layerwise_disk_bytes Bytes of each kind on it (unaccounted: what no part"
+        " explains).\n"
+        "# TYPE layerwise_disk_bytes gauge\n"
     )
 
 

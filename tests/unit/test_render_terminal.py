@@ -31,9 +31,14 @@ CANNOT  db-2  CFG-012 [low] live-restore is <on>: gone
 DRIFT   group web: engine_version is 28.0 on most hosts; web-1 has 20.10, web-9 has <27>
 DRIFT   group all: driver is overlay2 on most hosts; db-2 has vfs
 
+disk         used          of  days left  largest parts
+web-1       600 B      1000 B        4.0  image layers, shared 300 B, logs 200 B, not accounted for 100 B
+largest writable layers: web-1/app<1> 2.0 KiB
+largest logs: web-1/app<1> 200 B
+
 layerwise compliance: FAIL (exit 1): 4 hosts, 3 checked, 1 not checked; 3 passed, 2 failed, \
 1 waived, 5 could not be checked, 6 not asked
-"""
+"""  # noqa: E501
 
 
 def test_the_terminal_report_of_a_fleet_is_exactly_this() -> None:
@@ -44,3 +49,11 @@ def test_host_strings_cannot_drive_the_terminal() -> None:
     report = fleet_report()
     report["hosts"][0]["reason"] = "\x1b[2J\x1b]0;pwned\x07 \u202egone"
     assert "NOT CHECKED  db-1: ?[2J?]0;pwned? ?gone" in terminal.render(report).splitlines()
+
+
+def test_without_a_measured_host_the_terminal_has_no_disk_lines() -> None:
+    report = fleet_report()
+    report["hosts"][1]["usage"] = None
+    report["usage"]["writable_layers"] = report["usage"]["logs"] = []
+    assert "\ndisk " not in terminal.render(report)
+    assert "largest" not in terminal.render(report)

@@ -100,8 +100,15 @@ def log_rotation(snap: Snapshot, policy: Policy) -> list[str]:
 )
 def unaccounted(snap: Snapshot, policy: Policy) -> list[str]:
     limit = policy["max_unaccounted_percent"]
+    account_ = accounted(snap)
+    if account_["store"] == "overlay2" and account_["layer_sizes"] == "recorded":
+        raise NotAsked(
+            "overlay2 records each layer's apparent size, not the blocks it takes: walk the"
+            " layers to judge the rest (overlay2_facts usage_walk_layers, layerwise compliance"
+            " --walk-layers)"
+        )
     problems = []
-    for fs in accounted(snap)["filesystems"]:
+    for fs in account_["filesystems"]:
         if "error" in fs:
             raise CannotCheck(f"the filesystem of {fs['path']} cannot be read: {fs['error']}")
         if not fs.get("mount_point"):
