@@ -182,7 +182,8 @@ def storage(host: Any, facts: Facts) -> dict[str, Any]:
     name = host.backend.get_hostname()
     if name not in _SNAPSHOTS:
         try:
-            _SNAPSHOTS[name] = facts()
+            # with where the disk went, layers walked: the USE checks judge exact bytes
+            _SNAPSHOTS[name] = facts(usage=True, usage_walk_layers=True)
         except HostUnreadable as exc:
             _SNAPSHOTS[name] = exc
     snap = _SNAPSHOTS[name]

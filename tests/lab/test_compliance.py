@@ -189,6 +189,9 @@ def test_the_html_report_renders_in_a_browser(run: Run) -> None:
     assert 'class="outcome fail hidden"' not in html
     assert "not checked (error)" in html
     assert "is not running" in html
+    # where the disk went: a bar for each host that was read, its image layers drawn
+    assert html.count('<div class="bar">') == 2, html[html.find('id="disk"') :][:2000]
+    assert html.count('data-kind="image_layers_shared"') == 2
     shot = REPORTS / "compliance.png"
     shot.unlink(missing_ok=True)
     done = subprocess.run([*base, f"--screenshot={shot}", page], capture_output=True, timeout=120)

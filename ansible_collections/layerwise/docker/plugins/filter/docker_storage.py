@@ -110,7 +110,8 @@ def role_policy(
     against this, with the same checks. Without a source (device or loop file) the role
     leaves the data root's filesystem as it is, so where it lives is not judged. The image
     store is judged by its own policy key, not by the features map of daemon.json, whose
-    other flags belong to the user.
+    other flags belong to the user. Log rotation (USE-002) is not the role's to promise; the
+    other disk usage checks keep their defaults.
     """
     daemon_json: dict[str, Any] = {"data-root": data_root}
     if store == "overlay2":
@@ -125,6 +126,8 @@ def role_policy(
         "data_root_own_filesystem": bool(source),
         "fstab_entry": bool(source),
         "mount_dependency": bool(source),
+        # the role sets up storage, not the containers' logging: not its promise
+        "log_rotation": False,
     }
     if source:
         policy["backing_filesystems"] = [fstype]
