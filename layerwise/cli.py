@@ -100,8 +100,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--walk-layers",
         action="store_true",
-        help="size image layers by walking them, not by what Docker recorded (slower; exact"
-        " bytes on overlay2, where USE-003 needs it)",
+        help="account for every byte: walk image layers and Docker's own records instead of"
+        " taking the sizes Docker recorded (slower; USE-003 judges only such an account)",
     )
     inputs(command("inputs", "check the policy and waivers; print the policy"))
     report = command("report", "judge what hosts sent back, write the reports")

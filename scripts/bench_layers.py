@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Time the reader and the judge on N crafted layers: bench_layers.py [--store S] N [N ...].
+"""Time the reader (usage: true), the accounting and the judge on N crafted layers:
+bench_layers.py [--store S] N [N ...].
 
 No Docker needed: for each N it lays out an image store and answers the engine's GET calls on
 a unix socket of its own. ``--store overlay2`` (the default): a data root as Docker 20.10-28
@@ -61,13 +62,16 @@ from layerwise_facts import snapshot, standalone_params
 t1 = time.perf_counter()
 snap = snapshot(standalone_params(["-c", "--params", sys.argv[2]]))
 t2 = time.perf_counter()
+snap["accounting"] = layerwise_checks.account(snap)
+t2a = time.perf_counter()
 snap["results"] = layerwise_checks.results(snap)
 snap["findings"] = layerwise_checks.failed(snap["results"])
 t3 = time.perf_counter()
 out = json.dumps(snap)
 t4 = time.perf_counter()
 sys.stdout.write(out)
-sys.stderr.write(json.dumps({"import": t1 - t0, "read": t2 - t1, "judge": t3 - t2,
+sys.stderr.write(json.dumps({"import": t1 - t0, "read": t2 - t1, "account": t2a - t2,
+                             "judge": t3 - t2a,
                              "json": t4 - t3, "inside": time.perf_counter() - t0}))
 """
 
@@ -381,6 +385,7 @@ class Engine(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
             },
             "/images/json": crafted.images,
             "/containers/json?all=1": [{"Id": c["Id"]} for c in crafted.containers],
+            "/volumes": {"Volumes": [], "Warnings": []},
             **{f"/containers/{c['Id']}/json": c for c in crafted.containers},
         }
         super().__init__(path, Answer)
@@ -439,7 +444,7 @@ def bench(count: int, runs: int, work: Path, zipapp: Path, store: str) -> dict[s
     server = Engine(str(work / f"docker-{count}.sock"), root, crafted)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     params = json.dumps(
-        {"docker_host": f"unix://{work}/docker-{count}.sock", "data_root": str(root)}
+        {"docker_host": f"unix://{work}/docker-{count}.sock", "data_root": str(root), "usage": True}
     )
     prefix = namespace.prefix if namespace else []
     try:
@@ -471,7 +476,8 @@ def main(argv: list[str]) -> int:
         zipapp = work / "reader.pyz"
         zipapp.write_bytes(shipping.zipapp())
         print(
-            f"{store} store: reader + judge, one core (taskset -c 0), fresh python3, "
+            f"{store} store: reader (with usage) + accounting + judge, one core (taskset -c 0),"
+            " fresh python3, "
             f"median of {runs}:"
         )
         for count in counts:
@@ -480,7 +486,7 @@ def main(argv: list[str]) -> int:
             print(
                 f"  {int(m['layers']):>6} layers: wall {m['wall']:.3f} s ({per:.0f} us/layer) = "
                 f"start {m['start']:.3f} + import {m['import']:.3f} + read {m['read']:.3f} + "
-                f"judge {m['judge']:.3f} + json {m['json']:.3f}"
+                f"account {m['account']:.3f} + judge {m['judge']:.3f} + json {m['json']:.3f}"
             )
     return 0
 

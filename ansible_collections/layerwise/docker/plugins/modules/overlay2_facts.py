@@ -61,13 +61,15 @@ options:
         the filesystems, image layers (the size Docker recorded), containers' writable layers
         and logs, volumes, build cache, dirs nothing names, deleted files still held open,
         and what of the used bytes none of these explain. Needs I(layers).
-      - Walks what changes (writable layers, logs, volumes, unregistered dirs) and the rest
-        of the data root and containerd's root for Docker's own records.
+      - Walks what changes (writable layers, logs, volumes, unregistered dirs, the content
+        store); image layers take the size Docker recorded.
     type: bool
     default: false
   usage_walk_layers:
-    description: With I(usage), walk the image layers and committed snapshots too instead of
-      taking the size Docker recorded (slower; gives the bytes the filesystem allocated).
+    description: With I(usage), account for every byte - walk the image layers and committed
+      snapshots instead of taking the size Docker recorded, and the rest of the data root and
+      containerd's root (Docker's own records) - so that what is not accounted for is exact
+      (slower - a stat of every file of the store).
     type: bool
     default: false
   files:

@@ -101,11 +101,11 @@ def log_rotation(snap: Snapshot, policy: Policy) -> list[str]:
 def unaccounted(snap: Snapshot, policy: Policy) -> list[str]:
     limit = policy["max_unaccounted_percent"]
     account_ = accounted(snap)
-    if account_["store"] == "overlay2" and account_["layer_sizes"] == "recorded":
+    if account_["layer_sizes"] == "recorded":
         raise NotAsked(
-            "overlay2 records each layer's apparent size, not the blocks it takes: walk the"
-            " layers to judge the rest (overlay2_facts usage_walk_layers, layerwise compliance"
-            " --walk-layers)"
+            "the account takes the layer sizes Docker recorded (overlay2's are apparent sizes)"
+            " and leaves Docker's own records unwalked: walk them to judge the rest"
+            " (overlay2_facts usage_walk_layers, layerwise compliance --walk-layers)"
         )
     problems = []
     for fs in account_["filesystems"]:

@@ -345,8 +345,11 @@ def read_usage(
     if os.path.isdir(buildkit):
         usage["buildkit"] = buildkit
         walks[buildkit] = walker.walk(buildkit)
-    # the rest of each root, last: Docker's and containerd's own records (the layer database,
-    # configs, databases); what was walked above is not counted again
-    usage["rest"] = {root: walker.walk(root) for root in (root_dir, croot) if root}
+    # the rest of each root, last, when every byte is asked for: Docker's and containerd's own
+    # records (the layer database, configs, databases: a stat of each of their many small
+    # files); what was walked above is not counted again
+    usage["rest"] = (
+        {root: walker.walk(root) for root in (root_dir, croot) if root} if walk_layers else {}
+    )
     usage["open_deleted"] = open_deleted([root_dir, croot], overlay_devs(snap))
     return usage
