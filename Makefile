@@ -35,7 +35,7 @@ help:
 	@echo "                     facts module on a lab host with 1,100 more layers, remote commands of"
 	@echo "                     the suite (on the lab as it is; make lab first when it is not up)"
 	@echo "make bench-layers [LAYERS='1111 10000']"
-	@echo "                     reader + judge on crafted layers (overlay2, containerd), one core"
+	@echo "                     reader (with usage) + accounting + judge on crafted layers, one core"
 	@echo "make bench-move [MOVE_LAYERS=1111] [MOVE_GIB=3]"
 	@echo "                     the data root move's copy and proof against cp -a and rsync -aHAX (root)"
 	@echo "make bench-move-host [MOVE_IMAGES=10] [MOVE_IMAGE_LAYERS=110] [MOVE_GIB=3]"
