@@ -28,6 +28,7 @@ the filesystems it lies on are then ``complete: false``.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from .overlay2 import BUILD_CACHE_ID, chain_ids
@@ -49,6 +50,9 @@ KINDS = (
     "filesystem",
     "open_deleted",
 )
+
+# what Docker writes in a layerdb size file: decimal digits (str.isdigit takes '²' too)
+NUMBER = re.compile(r"[0-9]+")
 
 # json-file and local keep logs on the data root; local rotates unless told not to
 # (daemon/logger/local: max-size 20m, max-file 5 by default)
@@ -111,7 +115,7 @@ def recorded_layer_size(entry: dict[str, str]) -> tuple[int | None, str]:
         return None, "its layerdb size file is missing or unreadable"
     if not text.strip():
         return None, "its layerdb size file is empty"
-    if not text.strip().isdigit():
+    if not NUMBER.fullmatch(text.strip()):
         return None, f"its layerdb size file holds {text[:40]!r}, not a number"
     return int(text.strip()), ""
 
@@ -261,7 +265,7 @@ def account(snap: Snapshot) -> dict[str, Any]:
                 continue
             writable_dirs.add(path)
             walk = walks.get(path)
-            if walk is None and field == "init_bytes":
+            if walk is None and field == "init_bytes" and store == "containerd":
                 # an init layer whose size is recorded (containerd commits it)
                 key = f"{cid}-init"
                 entry = (snap.get("containerd") or {}).get("snapshots", {}).get(key, {})
@@ -317,12 +321,14 @@ def account(snap: Snapshot) -> dict[str, Any]:
     if store == "containerd":
         section = snap.get("containerd") or {}
         others = set(section.get("other_ids", []))
+        inits = {f"{c['id']}-init" for c in snap.get("containers", [])}
         for key, entry in section.get("snapshots", {}).items():
             path = os.path.join(base, entry.get("id", ""))
-            if path in named or key.endswith("-init"):
+            if path in named or key in inits:  # an image's, or a container's (above)
                 continue
             named.add(path)
-            size, why = size_of(walks, path, entry.get("size"), "no size recorded", False)
+            recorded, why = entry.get("size"), "containerd recorded no size for it"
+            size, why = size_of(walks, path, recorded, why, walked_layers)
             ledger.add("other_snapshots", size, path, f"snapshot {key}", why)
     if usage.get("content_store"):
         path = usage["content_store"]

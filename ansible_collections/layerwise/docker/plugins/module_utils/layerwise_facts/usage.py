@@ -275,7 +275,7 @@ def measured_dirs(snap: dict[str, Any], walk_layers: bool) -> tuple[list[str], l
         recorded = {
             entry.get("cache_id", "")
             for entry in snap.get("layerdb", {}).get("layers", {}).values()
-            if entry.get("size", "").isdigit()
+            if re.fullmatch(r"\s*[0-9]+\s*", entry.get("size", ""))
         }
         names = list(snap["overlay2"].get("layers", {}))
     elif snap.get("containerd", {}).get("snapshots_dir"):
