@@ -26,6 +26,9 @@ VOLUME = 4 * MIB
 HELD = 6 * MIB  # deleted inside a container, still open
 ORPHAN = 2 * MIB
 SLACK = 256 << 10  # dirs, inodes' blocks and block rounding around a file of known size
+# the logger's log file: each 1,023-byte line and its newline is one JSON record of 1,024
+# bytes and some 60 more (stream, time)
+RECORDS = LOGGED // 1024 * (1024 + 60)
 
 # The engine's own account, as `docker system df -v` gets it (GET /system/df)
 SYSTEM_DF = """import http.client, json, socket
@@ -133,10 +136,8 @@ def test_known_content_is_reported_with_its_bytes(
     assert (logger["rotates"], logger["log_driver"]) == (bool(size), "json-file")
     if size:
         assert logger["rotation"].startswith(f"json-file, max-size {size}, max-file "), logger
-    # each 1,023-byte line and its newline is one JSON record of 1,024 bytes and some 60 more
-    # (stream, time); the file is open, so xfs may hold speculative preallocation past its end
-    records = LOGGED // 1024 * (1024 + 60)
-    assert records <= logger["log_bytes"] <= 2 * records + SLACK, logger
+    # the file is open: xfs may hold speculative preallocation past its end
+    assert RECORDS <= logger["log_bytes"] <= 2 * RECORDS + SLACK, logger
     [volume] = [v for v in account["volumes"] if v["name"] == content["volume"]]
     assert within(volume["bytes"], VOLUME), volume
     assert volume["used_by"] == [content["holder"]]
@@ -147,7 +148,9 @@ def test_known_content_is_reported_with_its_bytes(
     assert held["container"] == holder["id"]
     [orphan] = [o for o in account["orphans"] if o["path"] == content["orphan"]]
     assert within(orphan["bytes"], ORPHAN), orphan
-    assert account["cannot_size"] == []
+    # what this test made is sized (the host may hold other things: not this test's to judge)
+    ours = [c for c in account["cannot_size"] if any(n in str(c) for n in content.values())]
+    assert ours == [], account["cannot_size"]
 
 
 def test_the_parts_add_up_to_what_the_filesystem_uses(measured: Snapshot) -> None:
@@ -190,9 +193,9 @@ def test_the_use_checks_fail_on_the_content_and_say_which(measured: Snapshot, co
     assert not errors
     found = {o["id"]: o for o in checks.results(measured, policy, only=["USE"])}
     assert found["USE-001"]["status"] == "fail"
-    assert [p.split(" holds ")[0] for p in found["USE-001"]["problems"]] == [
-        f"container {content['writer']}"
-    ]
+    # of this test's containers, the writer alone (other containers of the host are theirs)
+    mine = [p for p in found["USE-001"]["problems"] if "layerwise-usage-" in p]
+    assert [p.split(" holds ")[0] for p in mine] == [f"container {content['writer']}"], found
     unrotated = [p for p in found["USE-002"]["problems"] if content["logger"] in p]
     if daemon_log_size(measured):  # the host gives new containers rotation
         assert unrotated == []
@@ -204,10 +207,14 @@ def test_the_use_checks_fail_on_the_content_and_say_which(measured: Snapshot, co
             f" limit, its log holds {held:.1f} MiB"
         ]
     assert found["USE-004"]["status"] == "fail"
-    assert found["USE-004"]["problems"][0].startswith("/held (6.0 MiB) deleted, held open by sleep")
+    holder = container(measured, content["holder"])["id"][:12]
+    held = [p for p in found["USE-004"]["problems"] if p.endswith(f"in container {holder}")]
+    assert len(held) == 1, found["USE-004"]
+    assert held[0].startswith("/held (6.0 MiB) deleted, held open by sleep (pid "), held
     relaxed, _ = checks.validate({"max_writable_layer_mb": 9, "max_open_deleted_mb": 7})
-    again = {o["id"]: o["status"] for o in checks.results(measured, relaxed, only=["USE"])}
-    assert (again["USE-001"], again["USE-004"]) == ("pass", "pass")
+    again = {o["id"]: o for o in checks.results(measured, relaxed, only=["USE"])}
+    assert not [p for p in again["USE-001"]["problems"] if "layerwise-usage-" in p], again
+    assert not [p for p in again["USE-004"]["problems"] if holder in p], again
 
 
 def test_the_engines_own_figures_beside_ours(host: Any, measured: Snapshot, content: Any) -> None:
