@@ -14,10 +14,6 @@ import pytest
 from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_checks import (
     accounting as a,
 )
-from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
-    containerd as c,
-)
-from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import mounts
 
 from . import containerd_store as store
 from . import snapshots as s
@@ -858,15 +854,6 @@ def test_a_filesystem_that_cannot_be_read_is_a_row_without_parts() -> None:
 C0, C1, C2 = store.MADE["chains_a"]
 CB, C5 = store.MADE["chain_b"], store.MADE["c5"]
 WEB, API, GONE = store.WEB, store.API, store.GONE
-
-
-@pytest.fixture(scope="module")
-def section(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    base = tmp_path_factory.mktemp("ctd")
-    root, mountinfo = store.make_tree(base)
-    return c.read_containerd(
-        store.INFO, str(base / "data"), mounts.parse_mountinfo(mountinfo), f'root = "{root}"\n'
-    )
 
 
 def containerd_host(section: dict[str, Any], croot_dev: int) -> Snapshot:

@@ -10,10 +10,6 @@ from typing import Any, Callable
 import pytest
 
 from ansible_collections.layerwise.docker.plugins.module_utils import layerwise_checks as checks
-from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
-    containerd as c,
-)
-from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import mounts
 
 from . import containerd_store as store
 from . import snapshots as s
@@ -22,15 +18,6 @@ CTD = {f"CTD-{n:03d}" for n in range(1, 9)}
 USE = {c.id for c in checks.CHECKS if c.id.startswith("USE-")} - {"USE-005"}
 OVL = {f"OVL-{n:03d}" for n in range(1, 11)}
 Snapshot = dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def section(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    base = tmp_path_factory.mktemp("ctd")
-    root, mountinfo = store.make_tree(base)
-    return c.read_containerd(
-        store.INFO, str(base / "data"), mounts.parse_mountinfo(mountinfo), f'root = "{root}"\n'
-    )
 
 
 def outcomes(snap: Snapshot, **given: Any) -> dict[str, dict[str, Any]]:

@@ -16,16 +16,9 @@ from typing import Any
 import pytest
 
 from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
-    containerd as c,
-)
-from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
-    mounts,
-)
-from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import (
     usage as u,
 )
 
-from . import containerd_store as store
 from . import snapshots as s
 
 
@@ -492,15 +485,6 @@ def test_an_overlay2_size_is_recorded_when_it_is_decimal_digits(size: str, kept:
     snap["layerdb"]["layers"][s.TOP_CHAIN]["size"] = size
     walked, recorded = u.measured_dirs(snap, False)
     assert (f"{s.HOME}/{s.TOP}/diff" in recorded, f"{s.HOME}/{s.TOP}" in walked) == (kept, not kept)
-
-
-@pytest.fixture(scope="module")
-def section(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    base = tmp_path_factory.mktemp("ctd")
-    root, mountinfo = store.make_tree(base)
-    return c.read_containerd(
-        store.INFO, str(base / "data"), mounts.parse_mountinfo(mountinfo), f'root = "{root}"\n'
-    )
 
 
 def test_containerd_snapshots_with_a_recorded_size_are_not_walked(
