@@ -1,0 +1,133 @@
+"""One reclaim run on a host: list the orphans, prove each, and (when asked) remove each one
+proven again immediately before, then write what was done to a file on the host.
+
+Deleted files that a process still holds open are listed with the process and its container;
+reclaim never signals a process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from typing import Any
+
+from ..layerwise_facts import snapshot
+from ..layerwise_facts.usage import open_deleted, overlay_devs
+from .candidates import Refused, orphans, store_of
+from .proof import prove
+
+
+class NotRemoved(Exception):
+    """A proven candidate that could not be removed (whole or in part); the message says why."""
+
+
+def check_one_filesystem(path: str) -> None:
+    """NotRemoved when anything under ``path`` lies on another filesystem: a mount made
+    since the proof must never be emptied through it."""
+    dev = os.lstat(path).st_dev
+    for root, dirs, _files in os.walk(path):
+        for name in dirs:
+            if os.lstat(os.path.join(root, name)).st_dev != dev:
+                raise NotRemoved(f"{os.path.join(root, name)} is another filesystem's")
+
+
+def remove(item: dict[str, Any]) -> None:
+    """Remove a proven candidate and what belongs to it: an overlay2 dir's ``l/`` link (only
+    when it leads to this dir's diff). NotRemoved says what is left when it fails."""
+    path = item["path"]
+    check_one_filesystem(path)
+    if item.get("link"):
+        link = os.path.join(item["home"], "l", item["link"])
+        try:
+            target = os.readlink(link)
+        except OSError:
+            target = ""
+        if target == f"../{item['name']}/diff":
+            os.unlink(link)
+    errors: list[str] = []
+    for root, dirs, files in os.walk(path, topdown=False):
+        for name, remove_one in [*((f, os.unlink) for f in files), *((d, os.rmdir) for d in dirs)]:
+            try:
+                remove_one(os.path.join(root, name))
+            except OSError as exc:
+                errors.append(f"{os.path.join(root, name)}: {exc.strerror or exc}")
+    try:
+        os.rmdir(path)
+    except OSError as exc:
+        errors.append(f"{path}: {exc.strerror or exc}")
+    if errors:
+        raise NotRemoved(f"{len(errors)} entries could not be removed, first {errors[0]}")
+
+
+def deleted_but_open(snap: dict[str, Any]) -> list[dict[str, Any]]:
+    """Deleted files a process still holds open under Docker's roots or in a container."""
+    roots = [snap.get("docker", {}).get("root_dir") or snap.get("data_root", "")]
+    section = snap.get("containerd") or {}
+    if section.get("root"):
+        roots.append(section["root"])
+    return open_deleted([r for r in roots if r], overlay_devs(snap))
+
+
+def write_record(record_dir: str, run: dict[str, Any]) -> str:
+    """The run as one JSON file in ``record_dir`` (mode 0700, made when missing), named by
+    the run's UTC time; written to a temporary name first, so a file there is whole."""
+    os.makedirs(record_dir, mode=0o700, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(run["started"]))
+    path = os.path.join(record_dir, f"reclaim-{stamp}-{os.getpid()}.json")
+    temporary = path + ".tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(run, handle, indent=1, sort_keys=True)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(temporary, stat.S_IRUSR | stat.S_IWUSR)
+    os.replace(temporary, path)
+    return path
+
+
+def reclaim(params: dict[str, Any], apply: bool) -> dict[str, Any]:
+    """List and prove every orphan; with ``apply``, prove each again and remove it.
+
+    Refused (nothing removed) when the store cannot be read or the engine does not answer.
+    """
+    started = time.time()
+    snap = snapshot({**params, "layers": True, "usage": False})
+    found = orphans(snap)  # Refused
+    grace = float(params["grace_minutes"]) * 60
+    listed = [prove(candidate, grace) for candidate in found]
+    removed, kept, failed = [], [], []
+    for item in listed:
+        if item["reasons"] or not apply:
+            kept.append(item)
+            continue
+        again = prove(item, grace)  # immediately before removing: the listing may be stale
+        if again["reasons"]:
+            kept.append({**again, "used_since_listed": True})
+            continue
+        try:
+            remove(again)
+        except (OSError, NotRemoved) as exc:
+            failed.append({**again, "error": str(exc)})
+            continue
+        removed.append({**again, "removed_at": time.time()})
+    run = {
+        "started": started,
+        "applied": apply,
+        "store": store_of(snap),
+        "grace_seconds": int(grace),
+        "candidates": listed,
+        "removed": removed,
+        "kept": [i for i in kept if i["reasons"]],
+        "would_remove": [i for i in kept if not i["reasons"]],
+        "not_removed": failed,
+        "freed_bytes": sum(int(i.get("bytes") or 0) for i in removed),
+        "deleted_but_open": deleted_but_open(snap),
+        "elapsed": round(time.time() - started, 3),
+    }
+    if apply and (removed or failed):
+        run["record"] = write_record(params["record_dir"], run)
+    return run
+
+
+__all__ = ["Refused", "reclaim"]

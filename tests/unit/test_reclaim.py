@@ -1,0 +1,532 @@
+"""Reclaim's pure parts and its proof on real files: which dirs are candidates (the orphans
+OVL-008 and CTD-004 name), each use that keeps one (the store's record, a lower chain, a
+mount, a process, a recent change) with its exact reason, the removal with its l/ link, the
+record on the host, a run that re-proves before removing, and the report lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ansible_collections.layerwise.docker.plugins.filter import docker_reclaim as report
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts import mounts
+from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_reclaim import (
+    candidates,
+    proof,
+    run,
+)
+
+from . import containerd_store as store
+from . import snapshots as s
+
+ORPHAN = "e" * 64
+LINK = "ORPHANAAAAAAAAAAAAAAAAAAAA"
+Snapshot = dict[str, Any]
+
+
+# ---- candidates ------------------------------------------------------------------------------
+
+
+def with_orphan() -> Snapshot:
+    snap = s.healthy()
+    s.add_unreferenced_layer(snap, ORPHAN, LINK)
+    return snap
+
+
+def test_a_healthy_host_has_no_candidates() -> None:
+    assert candidates.orphans(s.healthy()) == []
+
+
+def test_an_unreferenced_layer_dir_is_a_candidate_with_its_link() -> None:
+    assert candidates.orphans(with_orphan()) == [
+        {
+            "store": "overlay2",
+            "name": ORPHAN,
+            "path": f"{s.HOME}/{ORPHAN}",
+            "home": s.HOME,
+            "link": LINK,
+        }
+    ]
+
+
+def test_build_cache_is_not_a_candidate() -> None:
+    snap = with_orphan()
+    snap["overlay2"]["buildkit"] = True
+    s.add_unreferenced_layer(snap, "j9cv4hnpokcyfoh1uhz81hn4a", "CACHEAAAAAAAAAAAAAAAAAAAAA")
+    assert [c["name"] for c in candidates.orphans(snap)] == [ORPHAN]
+
+
+def engine_down(snap: Snapshot) -> None:
+    snap["docker"] = {"answers": False, "error": "connection refused"}
+
+
+def layers_unread(snap: Snapshot) -> None:
+    del snap["layerdb"]
+
+
+def home_missing(snap: Snapshot) -> None:
+    snap["overlay2"]["exists"] = False
+
+
+@pytest.mark.parametrize(
+    ("breakage", "reason"),
+    [
+        (engine_down, "Docker does not answer: connection refused"),
+        (layers_unread, "the layer store was not read (overlay2_facts with layers: false)"),
+        (
+            home_missing,
+            f"the driver home {s.HOME} does not exist: the data root is not where Docker "
+            "keeps its layers",
+        ),
+    ],
+)
+def test_a_store_that_cannot_be_read_is_refused(breakage: Any, reason: str) -> None:
+    snap = with_orphan()
+    breakage(snap)
+    with pytest.raises(candidates.Refused) as refused:
+        candidates.orphans(snap)
+    assert str(refused.value) == reason
+
+
+def test_containerd_orphans_are_dirs_no_snapshot_of_any_namespace_names(
+    section: dict[str, Any],
+) -> None:
+    snap = store.healthy(section)
+    assert candidates.orphans(snap) == []
+    snap["containerd"]["dirs"]["999"] = {"fs": True, "work": True}
+    snap["containerd"]["dirs"]["new-1234"] = {"fs": False, "work": False}
+    base = section["snapshots_dir"]
+    assert candidates.orphans(snap) == [
+        {"store": "containerd", "name": n, "path": f"{base}/snapshots/{n}", "home": base}
+        | {"link": ""}
+        for n in ("999", "new-1234")
+    ]
+    assert section["other_ids"], "the fixture has another namespace's snapshots"
+    assert not {c["name"] for c in candidates.orphans(snap)} & set(section["other_ids"])
+
+
+def test_an_unreadable_containerd_store_is_refused(section: dict[str, Any]) -> None:
+    snap = store.healthy(section)
+    snap["containerd"]["error"] = "metadata.db: not a bbolt database"
+    with pytest.raises(candidates.Refused, match=r"^the containerd store cannot be read: metadata"):
+        candidates.orphans(snap)
+
+
+def test_summary_counts_and_adds_bytes_unknown_as_none() -> None:
+    assert candidates.summary([{"bytes": 5}, {"bytes": None}, {"bytes": 7}]) == {
+        "count": 3,
+        "bytes": 12,
+    }
+
+
+# ---- the proof, on real files ------------------------------------------------------------------
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """An overlay2 data root under tmp_path: one image layer the layerdb names, and the
+    orphan (diff with 64 KiB, its link file and l/ link)."""
+    root = tmp_path / "docker"
+    home = root / "overlay2"
+    (home / "l").mkdir(parents=True)
+    for name, link in (("a" * 64, "IMAGEAAAAAAAAAAAAAAAAAAAAA"), (ORPHAN, LINK)):
+        (home / name / "diff").mkdir(parents=True)
+        (home / name / "link").write_text(link)
+        (home / "l" / link).symlink_to(f"../{name}/diff")
+    (home / ORPHAN / "diff" / "data").write_bytes(os.urandom(65536))
+    layer = root / "image/overlay2/layerdb/sha256" / ("c" * 64)
+    layer.mkdir(parents=True)
+    (layer / "cache-id").write_text("a" * 64)
+    return home
+
+
+def candidate(home: Path, name: str = ORPHAN, link: str = LINK) -> dict[str, str]:
+    return {
+        "store": "overlay2",
+        "name": name,
+        "path": str(home / name),
+        "home": str(home),
+        "link": link,
+    }
+
+
+def test_an_unused_orphan_is_proven_with_its_bytes_and_evidence(home: Path) -> None:
+    found = proof.prove(candidate(home), grace=0)
+    assert found["reasons"] == []
+    assert 65536 <= found["bytes"] <= 65536 + 16384
+    assert found["files"] == 4  # the dir, diff, diff/data, link
+    assert found["evidence"][:2] == [
+        "the store's record names 1 layer dirs, not this one",
+        f"no layer's lower chain names l/{LINK}",
+    ]
+    assert found["evidence"][2].startswith("none of the ")
+    assert found["evidence"][2].endswith(" mounts uses it")
+    assert found["evidence"][3:] == [
+        "no process holds a file or dir in it",
+        f"nothing in it changed for {found['unchanged_seconds']} s (grace 0 s)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("where", "file", "shown"),
+    [
+        ("sha256/" + "d" * 64, "cache-id", "layerdb/sha256/" + "d" * 64 + "/cache-id"),
+        ("tmp/write-set-1", "cache-id", "layerdb/tmp/write-set-1/cache-id"),
+        ("mounts/" + "9" * 64, "mount-id", "layerdb/mounts/" + "9" * 64 + "/mount-id"),
+        ("mounts/" + "9" * 64, "init-id", "layerdb/mounts/" + "9" * 64 + "/init-id"),
+    ],
+)
+def test_a_dir_the_layer_database_names_now_is_kept(
+    home: Path, where: str, file: str, shown: str
+) -> None:
+    entry = home.parent / "image/overlay2/layerdb" / where
+    entry.mkdir(parents=True)
+    (entry / file).write_text(ORPHAN + "\n")
+    assert proof.prove(candidate(home), grace=0)["reasons"] == [
+        f"the store's record names it: {shown}"
+    ]
+
+
+def test_a_dir_whose_link_a_lower_chain_names_is_kept(home: Path) -> None:
+    (home / ("b" * 64)).mkdir()
+    (home / ("b" * 64) / "lower").write_text(f"l/IMAGEAAAAAAAAAAAAAAAAAAAAA:l/{LINK}")
+    assert proof.prove(candidate(home), grace=0)["reasons"] == [
+        f"layer {'b' * 64}'s lower chain has l/{LINK}"
+    ]
+
+
+def test_a_dir_without_a_link_says_no_chain_can_name_it(home: Path) -> None:
+    found = proof.prove(candidate(home, link=""), grace=0)
+    assert "it has no link file: no lower chain can name it" in found["evidence"]
+
+
+@pytest.fixture
+def holder(home: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A process holding the orphan's file open (stdin)."""
+    with open(home / ORPHAN / "diff" / "data", "rb") as data:
+        proc = subprocess.Popen(["sleep", "60"], stdin=data)
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def test_a_dir_a_process_holds_a_file_in_is_kept_and_the_process_named(
+    home: Path, holder: subprocess.Popen[bytes]
+) -> None:
+    assert proof.prove(candidate(home), grace=0)["reasons"] == [
+        f"process {holder.pid} (sleep) holds {home / ORPHAN / 'diff' / 'data'}"
+    ]
+
+
+def test_a_process_living_in_the_dir_is_found(home: Path) -> None:
+    proc = subprocess.Popen(["sleep", "60"], cwd=home / ORPHAN / "diff")
+    try:
+        assert proof.process_users(str(home / ORPHAN)) == [
+            f"process {proc.pid} (sleep) holds {home / ORPHAN / 'diff'}"
+        ]
+        assert proof.process_users(str(home / "a")) == []  # a prefix of a name is not inside
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_a_dir_changed_within_the_grace_period_is_kept(home: Path) -> None:
+    found = proof.prove(candidate(home), grace=3600)
+    assert found["reasons"] == [
+        f"something in it changed {found['unchanged_seconds']} s ago, within the grace "
+        "period of 3600 s (a pull or build may be writing it)"
+    ]
+    assert found["unchanged_seconds"] < 60
+    later = proof.prove(candidate(home), grace=3600, now=time.time() + 3601)
+    assert later["reasons"] == []
+
+
+def test_the_newest_change_anywhere_in_the_tree_counts(home: Path) -> None:
+    old = time.time() - 7200
+    for path in (home / ORPHAN, home / ORPHAN / "diff", home / ORPHAN / "link"):
+        os.utime(path, (old, old))
+    deep = home / ORPHAN / "diff" / "data"
+    assert proof.measure(str(home / ORPHAN))["newest_change"] >= os.lstat(deep).st_ctime
+
+
+def test_a_vanished_dir_cannot_be_proven(home: Path) -> None:
+    found = proof.prove(candidate(home, name="f" * 64), grace=0)
+    assert found["reasons"] == ["cannot walk it: No such file or directory"]
+    assert found["bytes"] is None
+
+
+def test_hard_links_are_counted_once(home: Path) -> None:
+    data = home / ORPHAN / "diff" / "data"
+    os.link(data, home / ORPHAN / "diff" / "again")
+    measured = proof.measure(str(home / ORPHAN))
+    assert measured["files"] == 4
+    assert measured["bytes"] < 2 * 65536
+    assert measured["crosses_mount"] is False
+
+
+# ---- mounts (pure, on mountinfo as parsed) --------------------------------------------------
+
+
+def mountinfo(*lines: str) -> list[dict[str, Any]]:
+    return mounts.parse_mountinfo("\n".join(lines))
+
+
+HOME = "/var/lib/docker/overlay2"
+OVERLAY2 = {"store": "overlay2", "name": ORPHAN, "path": f"{HOME}/{ORPHAN}", "home": HOME}
+SNAP = "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs"
+CTD = {"store": "containerd", "name": "12", "path": f"{SNAP}/snapshots/12", "home": SNAP}
+
+
+def overlay(point: str, options: str) -> str:
+    return f"1 2 0:3 / {point} rw - overlay overlay rw,{options}"
+
+
+@pytest.mark.parametrize(
+    ("item", "line", "used"),
+    [
+        (
+            {**OVERLAY2, "link": LINK},
+            overlay("/m", f"lowerdir={HOME}/l/{LINK}:{HOME}/l/B,upperdir=/u/diff,workdir=/u/work"),
+            "the overlay mount at /m uses it",
+        ),
+        (
+            {**OVERLAY2, "link": LINK},
+            overlay("/m", f"lowerdir=l/X:l/{LINK},upperdir=/u/diff,workdir=/u/work"),
+            "the overlay mount at /m uses it",
+        ),
+        (
+            {**OVERLAY2, "link": ""},
+            overlay("/m", f"lowerdir=l/X,upperdir={HOME}/{ORPHAN}/diff,workdir=/w"),
+            "the overlay mount at /m uses it",
+        ),
+        (
+            {**OVERLAY2, "link": ""},
+            overlay("/m", f"lowerdir=l/X,upperdir={ORPHAN}/diff,workdir={ORPHAN}/work"),
+            "the overlay mount at /m uses it",
+        ),
+        (
+            {**OVERLAY2, "link": ""},
+            f"1 2 8:1 / {HOME}/{ORPHAN}/merged rw - overlay overlay rw,lowerdir=/x",
+            f"{HOME}/{ORPHAN}/merged is mounted inside it",
+        ),
+        (
+            {**OVERLAY2, "link": ""},
+            f"1 2 8:1 /docker/overlay2/{ORPHAN}/diff /srv/peek rw - xfs /dev/loop0 rw",
+            f"/srv/peek is a bind mount of /docker/overlay2/{ORPHAN}/diff",
+        ),
+        (
+            {**CTD, "link": ""},
+            overlay("/r", f"lowerdir={SNAP}/snapshots/12/fs,upperdir=/u,workdir=/w"),
+            "the overlay mount at /r uses it",
+        ),
+        (
+            {**CTD, "link": ""},
+            overlay("/r", "lowerdir=14/fs:12/fs,upperdir=/u,workdir=/w"),
+            "the overlay mount at /r uses it",
+        ),
+    ],
+)
+def test_each_kind_of_mount_that_uses_a_dir_is_named(
+    item: dict[str, str], line: str, used: str
+) -> None:
+    assert proof.mount_users(item, mountinfo(line)) == [used]
+
+
+@pytest.mark.parametrize(
+    ("item", "line"),
+    [
+        ({**OVERLAY2, "link": LINK}, overlay("/m", f"lowerdir={HOME}/l/OTHER,upperdir=/u")),
+        ({**CTD, "link": ""}, overlay("/r", f"lowerdir={SNAP}/snapshots/112/fs,upperdir=/u")),
+        ({**CTD, "link": ""}, overlay("/r", "lowerdir=112/fs:2/fs,upperdir=/u,workdir=/w")),
+        ({**CTD, "link": ""}, f"1 2 8:1 / {SNAP}/snapshots/123 rw - xfs /dev/loop0 rw"),
+        ({**OVERLAY2, "link": ""}, "1 2 8:1 / / rw - ext4 /dev/vda rw"),
+    ],
+)  # fmt: skip
+def test_mounts_of_other_dirs_do_not_count(item: dict[str, str], line: str) -> None:
+    assert proof.mount_users(item, mountinfo(line)) == []
+
+
+# ---- containerd's record ---------------------------------------------------------------------
+
+
+def test_a_containerd_snapshot_id_in_metadata_db_is_kept(tmp_path: Path) -> None:
+    root, _mountinfo = store.make_tree(tmp_path)
+    snapshotter = root / "io.containerd.snapshotter.v1.overlayfs"
+    (snapshotter / "snapshots" / "999" / "fs").mkdir(parents=True)
+    item = {
+        "store": "containerd",
+        "name": "999",
+        "path": str(snapshotter / "snapshots/999"),
+        "home": str(snapshotter),
+        "link": "",
+    }
+    found = proof.prove(item, grace=0)
+    assert found["reasons"] == []
+    assert found["evidence"][0].startswith("the store's record names ")
+    names, _where = proof.record_names(item)
+    assert {"1", "2", "3"} <= names
+    assert "999" not in names
+    assert proof.prove({**item, "name": "3", "path": str(snapshotter / "snapshots/3")}, 0)[
+        "reasons"
+    ] == ["the store's record names it: snapshot id 3 in the snapshotter's metadata.db"]
+    (snapshotter / "metadata.db").write_bytes(b"not bolt" * 1000)
+    reasons = proof.prove(item, grace=0)["reasons"]
+    assert len(reasons) == 1
+    assert reasons[0].startswith("cannot read the store's record: ")
+
+
+# ---- removal and the record ------------------------------------------------------------------
+
+
+def test_removal_takes_the_dir_and_its_link(home: Path) -> None:
+    run.remove(candidate(home))
+    assert not (home / ORPHAN).exists()
+    assert not (home / "l" / LINK).is_symlink()
+    assert (home / "l" / "IMAGEAAAAAAAAAAAAAAAAAAAAA").is_symlink()
+
+
+def test_a_link_that_leads_elsewhere_is_left(home: Path) -> None:
+    (home / "l" / LINK).unlink()
+    (home / "l" / LINK).symlink_to(f"../{'a' * 64}/diff")
+    run.remove(candidate(home))
+    assert not (home / ORPHAN).exists()
+    assert os.readlink(home / "l" / LINK) == f"../{'a' * 64}/diff"
+
+
+def test_the_record_is_whole_json_readable_by_root_only(tmp_path: Path) -> None:
+    done = {"started": 1796671800.5, "removed": [{"path": "/x", "bytes": 4096}]}
+    path = run.write_record(str(tmp_path / "reclaim"), done)
+    assert os.path.basename(path).startswith("reclaim-20261207T193000Z-")
+    assert json.loads(Path(path).read_text()) == done
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert os.stat(tmp_path / "reclaim").st_mode & 0o777 == 0o700
+    assert [p.name for p in (tmp_path / "reclaim").iterdir()] == [os.path.basename(path)]
+
+
+# ---- a whole run, on a snapshot of the tree ----------------------------------------------------
+
+
+@pytest.fixture
+def read_host(home: Path, monkeypatch: pytest.MonkeyPatch) -> Snapshot:
+    """The reader's snapshot of ``home``: the healthy host plus the orphan, its home here."""
+    snap = with_orphan()
+    snap["overlay2"]["home"] = str(home)
+    monkeypatch.setattr(run, "snapshot", lambda params: snap)
+    return snap
+
+
+PARAMS = {"grace_minutes": 0, "record_dir": ""}
+
+
+def test_a_run_without_apply_lists_and_removes_nothing(home: Path, read_host: Snapshot) -> None:
+    done = run.reclaim({**PARAMS, "record_dir": str(home / "rec")}, apply=False)
+    assert [i["name"] for i in done["would_remove"]] == [ORPHAN]
+    assert done["removed"] == []
+    assert done["freed_bytes"] == 0
+    assert "record" not in done
+    assert (home / ORPHAN).is_dir()
+    assert not (home / "rec").exists()
+
+
+def test_a_run_with_apply_removes_and_records(home: Path, read_host: Snapshot) -> None:
+    done = run.reclaim({**PARAMS, "record_dir": str(home.parent / "rec")}, apply=True)
+    assert [i["name"] for i in done["removed"]] == [ORPHAN]
+    assert done["freed_bytes"] == done["removed"][0]["bytes"] >= 65536
+    assert not (home / ORPHAN).exists()
+    assert json.loads(Path(done["record"]).read_text())["removed"][0]["path"] == str(home / ORPHAN)
+
+
+def test_a_dir_used_between_the_listing_and_the_removal_is_kept(
+    home: Path, read_host: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proven = proof.prove
+    calls = []
+
+    def prove_then_use(item: dict[str, Any], grace: float) -> dict[str, Any]:
+        calls.append(item["name"])
+        if len(calls) == 2:  # after the listing: a layer registers it
+            entry = home.parent / "image/overlay2/layerdb/sha256" / ("f" * 64)
+            entry.mkdir()
+            (entry / "cache-id").write_text(ORPHAN)
+        return proven(item, grace)
+
+    monkeypatch.setattr(run, "prove", prove_then_use)
+    done = run.reclaim({**PARAMS, "record_dir": str(home.parent / "rec")}, apply=True)
+    assert calls == [ORPHAN, ORPHAN]
+    assert done["removed"] == []
+    assert (home / ORPHAN).is_dir()
+    assert done["kept"][0]["used_since_listed"] is True
+    assert done["kept"][0]["reasons"] == [
+        f"the store's record names it: layerdb/sha256/{'f' * 64}/cache-id"
+    ]
+
+
+def test_a_refused_store_raises_before_anything_is_proven(
+    read_host: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine_down(read_host)
+    monkeypatch.setattr(run, "prove", lambda *a: pytest.fail("proved on a refused host"))
+    with pytest.raises(candidates.Refused, match=r"^Docker does not answer"):
+        run.reclaim(PARAMS, apply=True)
+
+
+# ---- the report lines --------------------------------------------------------------------------
+
+
+def test_the_report_names_each_dir_its_bytes_and_why() -> None:
+    done = {
+        "store": "overlay2",
+        "applied": True,
+        "candidates": [{}, {}, {}],
+        "removed": [{"path": "/d/a", "bytes": 3 << 20}],
+        "would_remove": [],
+        "kept": [{"path": "/d/b", "bytes": 4096, "reasons": ["x", "y"], "used_since_listed": True}],
+        "not_removed": [{"path": "/d/c", "error": "1 entries could not be removed"}],
+        "freed_bytes": 3 << 20,
+        "record": "/var/lib/layerwise/reclaim/r.json",
+        "deleted_but_open": [
+            {"path": "/l.log", "bytes": 1536, "pid": 7, "command": "app", "container": "c" * 64}
+        ],
+    }
+    assert report.reclaim_report(done) == [
+        "overlay2: 3 dirs nothing names; 1 proven unused (3.0 MiB), 1 kept because something "
+        "uses them",
+        "removed /d/a (3.0 MiB)",
+        "kept /d/b (4.0 KiB) (in use since it was listed): x; y",
+        "NOT REMOVED /d/c: 1 entries could not be removed",
+        "freed 3.0 MiB; recorded in /var/lib/layerwise/reclaim/r.json",
+        "deleted but open: /l.log (1.5 KiB) held by process 7 (app), container cccccccccccc: "
+        "the space returns when that process closes it or stops; reclaim never signals a "
+        "process",
+    ]
+
+
+def test_a_listing_says_how_to_remove() -> None:
+    done = {
+        "store": "containerd",
+        "applied": False,
+        "candidates": [{}],
+        "would_remove": [{"path": "/s/9", "bytes": None}],
+    }
+    assert report.reclaim_report(done) == [
+        "containerd: 1 dirs nothing names; 1 proven unused (0 B), 0 kept because something "
+        "uses them",
+        "would remove /s/9 (?)",
+        "nothing removed: set docker_reclaim_remove=true (not in check mode) to remove what "
+        "is proven unused; each dir is proven again just before",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [(None, "?"), (0, "0 B"), (1023, "1023 B"), (1024, "1.0 KiB"), (5 << 40, "5.0 TiB")],
+)
+def test_human_sizes(size: int | None, shown: str) -> None:
+    assert report.human(size) == shown
