@@ -422,7 +422,7 @@ def read_host(home: Path, monkeypatch: pytest.MonkeyPatch) -> Snapshot:
     return snap
 
 
-PARAMS = {"grace_minutes": 0, "record_dir": ""}
+PARAMS = {"grace": "0s", "record_dir": ""}
 
 
 def test_a_run_without_apply_lists_and_removes_nothing(home: Path, read_host: Snapshot) -> None:
@@ -530,3 +530,21 @@ def test_a_listing_says_how_to_remove() -> None:
 )
 def test_human_sizes(size: int | None, shown: str) -> None:
     assert report.human(size) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("0s", 0), ("90s", 90), ("30m", 1800), ("1h", 3600), ("2d", 172800), (" 5m ", 300)],
+)
+def test_grace_is_a_duration(text: str, seconds: int) -> None:
+    assert run.grace_seconds(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "1", "1w", "-1h", "1.5h", "h", "1h30m", "1234567890s"])
+def test_a_grace_that_is_not_a_duration_is_refused_naming_the_form(text: str) -> None:
+    with pytest.raises(ValueError, match=r"^grace must be a duration") as refused:
+        run.grace_seconds(text)
+    assert str(refused.value) == (
+        "grace must be a duration such as 30m, 1h or 2d (a whole number and s, m, h or d), "
+        f"got {text!r}"
+    )

@@ -21,7 +21,7 @@ description:
     write sets not yet committed and every layer's lower chain; the snapshotter's
     metadata.db), every mount (overlay lower, upper and work dirs, bind mounts, mounts inside
     it), every process (open files, cwd, root, exe) - and nothing in the dir may have
-    changed within I(grace_minutes) (a pull or build writes its dir before it registers it).
+    changed within I(grace) (a pull or build writes its dir before it registers it).
   - With I(remove) and not in check mode, each dir proven unused is proven again immediately
     before it is removed, together with its C(l/) link, and the run is written to a file in
     I(record_dir). Without I(remove), or in check mode, nothing changes.
@@ -43,10 +43,11 @@ options:
     description: The engine's API socket, unix:// or tcp://.
     type: str
     default: unix:///var/run/docker.sock
-  grace_minutes:
-    description: A dir in which anything changed less than this many minutes ago is kept.
-    type: int
-    default: 60
+  grace:
+    description: A dir in which anything changed less than this long ago is kept, as a
+      duration such as C(90s), C(30m), C(1h) or C(2d).
+    type: str
+    default: 1h
   remove:
     description: Remove the dirs proven unused. False lists them only (as check mode does).
     type: bool
@@ -69,7 +70,7 @@ EXAMPLES = r"""
 - name: Remove it, each dir proven unused again first
   layerwise.docker.docker_storage_reclaim:
     remove: true
-    grace_minutes: 120
+    grace: 2h
 """
 
 RETURN = r"""
@@ -142,12 +143,13 @@ from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts i
 )
 from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_reclaim import (
     Refused,
+    grace_seconds,
     reclaim,
 )
 
 ARGUMENT_SPEC = {
     **{key: READER_SPEC[key] for key in ("data_root", "daemon_json", "docker_host")},
-    "grace_minutes": {"type": "int", "default": 60},
+    "grace": {"type": "str", "default": "1h"},
     "remove": {"type": "bool", "default": False},
     "record_dir": {"type": "path", "default": "/var/lib/layerwise/reclaim"},
 }
@@ -155,8 +157,10 @@ ARGUMENT_SPEC = {
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    if module.params["grace_minutes"] < 0:
-        module.fail_json(msg="grace_minutes must be 0 or more (minutes a dir must be unchanged)")
+    try:
+        grace_seconds(module.params["grace"])
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
     params = {**{k: v["default"] for k, v in READER_SPEC.items()}, **module.params}
     try:
         run = reclaim(params, apply=module.params["remove"] and not module.check_mode)

@@ -12,6 +12,6 @@ from __future__ import annotations
 
 from .candidates import Refused, orphans
 from .proof import prove
-from .run import reclaim
+from .run import grace_seconds, reclaim
 
-__all__ = ["Refused", "orphans", "prove", "reclaim"]
+__all__ = ["Refused", "grace_seconds", "orphans", "prove", "reclaim"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import time
 from typing import Any
@@ -17,6 +18,20 @@ from ..layerwise_facts import snapshot
 from ..layerwise_facts.usage import open_deleted, overlay_devs
 from .candidates import Refused, orphans, store_of
 from .proof import prove
+
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+DURATION = re.compile(r"([0-9]{1,9})([smhd])")
+
+
+def grace_seconds(text: str) -> int:
+    """A duration such as ``90s``, ``30m``, ``1h`` or ``2d`` in seconds; ValueError otherwise."""
+    found = DURATION.fullmatch(str(text).strip())
+    if not found:
+        raise ValueError(
+            f"grace must be a duration such as 30m, 1h or 2d (a whole number and s, m, h or "
+            f"d), got {text!r}"
+        )
+    return int(found.group(1)) * UNITS[found.group(2)]
 
 
 class NotRemoved(Exception):
@@ -94,7 +109,7 @@ def reclaim(params: dict[str, Any], apply: bool) -> dict[str, Any]:
     started = time.time()
     snap = snapshot({**params, "layers": True, "usage": False})
     found = orphans(snap)  # Refused
-    grace = float(params["grace_minutes"]) * 60
+    grace = grace_seconds(params["grace"])
     listed = [prove(candidate, grace) for candidate in found]
     removed, kept, failed = [], [], []
     for item in listed:
@@ -115,7 +130,7 @@ def reclaim(params: dict[str, Any], apply: bool) -> dict[str, Any]:
         "started": started,
         "applied": apply,
         "store": store_of(snap),
-        "grace_seconds": int(grace),
+        "grace_seconds": grace,
         "candidates": listed,
         "removed": removed,
         "kept": [i for i in kept if i["reasons"]],
