@@ -94,7 +94,7 @@ fuzz: venv
 
 check: lint unit
 
-# Mutation testing of the controller and the move's pure parts (pyproject.toml [tool.mutmut]):
+# Mutation testing of the controller, the move's and reclaim's pure parts (pyproject.toml [tool.mutmut]):
 # mutmut changes the code a mutant at a time, the unit tests must fail on each; the score per
 # file at the end (90% at least). MUTANTS='layerwise.render.html*' runs a part of it.
 MUTMUT_VERSION := 3.8.1

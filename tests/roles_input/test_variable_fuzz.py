@@ -33,8 +33,8 @@ from layerwise.collection import HOME as COLLECTION
 ROOT = Path(__file__).resolve().parents[2]
 ANSIBLE_PLAYBOOK = ROOT / ".venv/bin/ansible-playbook"
 # each role by the name a playbook gives it: the collection's by FQCN, the lab's by its own
-ROLES = ("docker_engine", "docker_storage", "sample_images", "lab_hosts")
-FQCN = {r: f"layerwise.docker.{r}" for r in ("docker_engine", "docker_storage")}
+ROLES = ("docker_engine", "docker_storage", "docker_reclaim", "sample_images", "lab_hosts")
+FQCN = {r: f"layerwise.docker.{r}" for r in ("docker_engine", "docker_storage", "docker_reclaim")}
 
 
 def role_dir(role: str) -> Path:
@@ -118,6 +118,14 @@ MALFORMED: dict[str, list[Any]] = {
     "docker_storage_daemon_json": ["", "daemon.json", "/etc/docker/"],
     "docker_storage_restart_timeout": [0, -5],
     "docker_storage_verify": [],
+    # docker_reclaim
+    "docker_reclaim_remove": [],
+    "docker_reclaim_grace": ["", "1", "1w", "-1h", "1.5h", "1h30m"],
+    "docker_reclaim_prune": [["volumes"], ["images", "everything"]],
+    "docker_reclaim_prune_until": ["", "7", "1y"],
+    "docker_reclaim_record_dir": ["", "reclaim", "/"],
+    "docker_reclaim_data_root": ["docker", "/", "/var/.."],
+    "docker_reclaim_docker_host": ["", "docker.sock", "http//x", "unix://"],
     # sample_images
     "sample_images_state": ["built"],
     "sample_images_base_image": ["", "Layerwise/Sample-Base", "a b"],

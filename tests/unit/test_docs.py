@@ -98,7 +98,8 @@ def test_role_defaults_are_the_argument_specs_value_by_value(role: Path) -> None
         kind = TYPES[spec.get("type", "str")]
         assert spec["default"] is None or isinstance(spec["default"], kind), f"{name}: type"
         if "choices" in spec:
-            assert spec["default"] in spec["choices"], f"{name}: default not among the choices"
+            chosen = spec["default"] if spec.get("type") == "list" else [spec["default"]]
+            assert set(chosen) <= set(spec["choices"]), f"{name}: default not among the choices"
     assert set(defaults) <= set(options), "defaults/main.yml has a variable argument_specs lacks"
 
 

@@ -20,6 +20,7 @@ from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_facts i
 from ansible_collections.layerwise.docker.plugins.module_utils.layerwise_reclaim import (
     candidates,
     proof,
+    prune,
     run,
 )
 
@@ -548,3 +549,80 @@ def test_a_grace_that_is_not_a_duration_is_refused_naming_the_form(text: str) ->
         "grace must be a duration such as 30m, 1h or 2d (a whole number and s, m, h or d), "
         f"got {text!r}"
     )
+
+
+# ---- Docker's own prunes -----------------------------------------------------------------------
+
+
+class FakeEngine:
+    """The Engine API as far as a prune asks it: what was asked, and set answers."""
+
+    def __init__(self, answers: dict[str, Any]) -> None:
+        self.answers, self.asked = answers, []
+
+    def get(self, path: str) -> Any:
+        self.asked.append(("GET", path))
+        return self.answers[path.split("?")[0]]
+
+    def post(self, path: str) -> Any:
+        self.asked.append(("POST", path))
+        return self.answers[path.split("?")[0]]
+
+
+def test_an_applied_image_prune_reports_what_docker_freed() -> None:
+    engine = FakeEngine({"/images/prune": {"ImagesDeleted": [{}, {}], "SpaceReclaimed": 5000}})
+    assert prune.prune(engine, "images", 86400, apply=True) == {  # type: ignore[arg-type]
+        "what": "images",
+        "filters": {"dangling": ["true"], "until": ["86400s"]},
+        "applied": True,
+        "freed_bytes": 5000,
+        "deleted": 2,
+    }
+    assert engine.asked == [
+        ("POST", "/images/prune?filters=%7B%22dangling%22%3A%20%5B%22true%22%5D%2C%20%22until"
+         "%22%3A%20%5B%2286400s%22%5D%7D")
+    ]  # fmt: skip
+
+
+def test_a_listed_image_prune_names_the_old_dangling_images_only() -> None:
+    now = time.time()
+    listed = [
+        {"Id": "sha256:old", "Size": 300, "Created": int(now - 90000)},
+        {"Id": "sha256:new", "Size": 700, "Created": int(now - 60)},
+    ]
+    engine = FakeEngine({"/images/json": listed})
+    found = prune.prune(engine, "images", 86400, apply=False)  # type: ignore[arg-type]
+    assert found["would_delete"] == [{"id": "sha256:old", "bytes": 300}]
+    assert found["at_most_bytes"] == 300
+    assert found["applied"] is False
+    assert [method for method, _path in engine.asked] == ["GET"]
+
+
+def test_the_build_cache_prune_cannot_be_sized_before_and_is_sized_after() -> None:
+    listed = prune.prune(FakeEngine({}), "build_cache", 3600, apply=False)  # type: ignore[arg-type]
+    assert listed["at_most_bytes"] is None
+    assert listed["filters"] == {"until": ["3600s"]}
+    engine = FakeEngine({"/build/prune": {"CachesDeleted": ["a"], "SpaceReclaimed": 9}})
+    done = prune.prune(engine, "build_cache", 3600, apply=True)  # type: ignore[arg-type]
+    assert (done["freed_bytes"], done["deleted"]) == (9, 1)
+
+
+def test_the_report_says_what_each_prune_did_or_would_do() -> None:
+    until = {"until": ["86400s"]}
+    done = {
+        "store": "overlay2",
+        "applied": False,
+        "prunes": [
+            {"what": "images", "filters": until, "applied": True, "freed_bytes": 2048,
+             "deleted": 3},
+            {"what": "images", "filters": until, "applied": False, "at_most_bytes": 1024,
+             "would_delete": [{}, {}]},
+            {"what": "build_cache", "filters": until, "applied": False, "at_most_bytes": None},
+        ],
+    }  # fmt: skip
+    assert report.reclaim_report(done)[1:] == [
+        "docker pruned dangling images older than 86400s: 3 deleted, 2.0 KiB freed",
+        "would prune 2 dangling images older than 86400s (at most 1.0 KiB: sizes count shared "
+        "layers)",
+        "would prune the build cache older than 86400s (Docker says how much after)",
+    ]

@@ -53,6 +53,21 @@ def reclaim_report(run: dict[str, Any]) -> list[str]:
             "nothing removed: set docker_reclaim_remove=true (not in check mode) to remove "
             "what is proven unused; each dir is proven again just before"
         )
+    for done in run.get("prunes", []):
+        until = done["filters"]["until"][0]
+        what = "dangling images" if done["what"] == "images" else "the build cache"
+        if done.get("applied"):
+            lines.append(
+                f"docker pruned {what} older than {until}: {done.get('deleted', 0)} deleted, "
+                f"{human(done.get('freed_bytes', 0))} freed"
+            )
+        elif done["what"] == "images":
+            lines.append(
+                f"would prune {len(done.get('would_delete', []))} {what} older than {until} "
+                f"(at most {human(done.get('at_most_bytes'))}: sizes count shared layers)"
+            )
+        else:
+            lines.append(f"would prune {what} older than {until} (Docker says how much after)")
     for held in run.get("deleted_but_open", []):
         container = f", container {held['container'][:12]}" if held.get("container") else ""
         lines.append(

@@ -52,12 +52,26 @@ options:
     description: Remove the dirs proven unused. False lists them only (as check mode does).
     type: bool
     default: false
+  prune:
+    description:
+      - What Docker's own prunes should take besides, through the Engine API with an C(until)
+        filter of I(prune_until) - C(images) (dangling images, as C(docker image prune)) and
+        C(build_cache) (as C(docker builder prune)). Applied only with I(remove) outside check
+        mode; otherwise the dangling images such a prune would take are listed. Volumes are
+        never pruned.
+    type: list
+    elements: str
+    choices: [images, build_cache]
+    default: []
+  prune_until:
+    description: Prune only what was created longer ago than this duration (C(24h), C(7d)).
+    type: str
+    default: 24h
   record_dir:
     description: Where a run that removed something writes its record (one JSON file).
     type: path
     default: /var/lib/layerwise/reclaim
-author:
-  - layerwise maintainers
+author: layerwise maintainers (@layerwise)
 notes:
   - Supports check mode (lists, removes nothing).
 """
@@ -120,6 +134,19 @@ freed_bytes:
   description: The bytes of the dirs removed.
   type: int
   returned: success
+prunes:
+  description:
+    - One entry per I(prune), with C(what), C(filters) and C(applied); applied, C(freed_bytes)
+      (Docker's SpaceReclaimed) and C(deleted) (how many); listed, C(at_most_bytes) (the
+      images' sizes, which count layers they share; null for the build cache, which cannot
+      be asked beforehand) and, for images, C(would_delete) (C(id), C(bytes)).
+  type: list
+  elements: dict
+  returned: success
+pruned_bytes:
+  description: The bytes Docker's prunes freed.
+  type: int
+  returned: success
 deleted_but_open:
   description: Deleted files a process still holds open, with C(path), C(bytes), C(pid),
     C(command), C(container) and C(dev); close or restart the process to free them.
@@ -151,16 +178,24 @@ ARGUMENT_SPEC = {
     **{key: READER_SPEC[key] for key in ("data_root", "daemon_json", "docker_host")},
     "grace": {"type": "str", "default": "1h"},
     "remove": {"type": "bool", "default": False},
+    "prune": {
+        "type": "list",
+        "elements": "str",
+        "choices": ["images", "build_cache"],
+        "default": [],
+    },
+    "prune_until": {"type": "str", "default": "24h"},
     "record_dir": {"type": "path", "default": "/var/lib/layerwise/reclaim"},
 }
 
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    try:
-        grace_seconds(module.params["grace"])
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
+    for option in ("grace", "prune_until"):
+        try:
+            grace_seconds(module.params[option])
+        except ValueError as exc:
+            module.fail_json(msg=str(exc).replace("grace", option, 1))
     params = {**{k: v["default"] for k, v in READER_SPEC.items()}, **module.params}
     try:
         run = reclaim(params, apply=module.params["remove"] and not module.check_mode)
@@ -168,7 +203,8 @@ def main() -> None:
         module.fail_json(msg=f"reclaim refused, nothing removed: {exc}")
     except (OSError, ValueError) as exc:
         module.fail_json(msg=f"reclaim refused, nothing removed: cannot read the storage: {exc}")
-    module.exit_json(changed=bool(run["removed"] or run["not_removed"]), **run)
+    pruned = any(p.get("deleted") for p in run["prunes"])
+    module.exit_json(changed=bool(run["removed"] or run["not_removed"] or pruned), **run)
 
 
 if __name__ == "__main__":

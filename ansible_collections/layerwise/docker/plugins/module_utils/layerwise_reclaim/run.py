@@ -18,6 +18,7 @@ from ..layerwise_facts import snapshot
 from ..layerwise_facts.usage import open_deleted, overlay_devs
 from .candidates import Refused, orphans, store_of
 from .proof import prove
+from .prune import EngineAPI, prune
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 DURATION = re.compile(r"([0-9]{1,9})([smhd])")
@@ -126,6 +127,10 @@ def reclaim(params: dict[str, Any], apply: bool) -> dict[str, Any]:
             failed.append({**again, "error": str(exc)})
             continue
         removed.append({**again, "removed_at": time.time()})
+    prunes = []
+    if params.get("prune"):
+        api, until = EngineAPI(params["docker_host"]), grace_seconds(params["prune_until"])
+        prunes = [prune(api, what, until, apply) for what in params["prune"]]
     run = {
         "started": started,
         "applied": apply,
@@ -137,10 +142,12 @@ def reclaim(params: dict[str, Any], apply: bool) -> dict[str, Any]:
         "would_remove": [i for i in kept if not i["reasons"]],
         "not_removed": failed,
         "freed_bytes": sum(int(i.get("bytes") or 0) for i in removed),
+        "prunes": prunes,
+        "pruned_bytes": sum(int(p.get("freed_bytes") or 0) for p in prunes),
         "deleted_but_open": deleted_but_open(snap),
         "elapsed": round(time.time() - started, 3),
     }
-    if apply and (removed or failed):
+    if apply and (removed or failed or prunes):
         run["record"] = write_record(params["record_dir"], run)
     return run
 
