@@ -93,6 +93,7 @@ def test_every_builder_of_the_unit_tests_is_listed() -> None:
 def test_a_synthetic_snapshot_is_one_the_reader_could_return(name: str, section: Section) -> None:
     snap = BUILDERS[name](section)
     assert contract.problems(snap) == [], name
+    assert snap["summary"] == reader.summary(snap), "summary is not what the reader makes of it"
 
 
 @pytest.mark.parametrize("name", sorted(PARTS))
