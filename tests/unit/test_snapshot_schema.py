@@ -189,6 +189,10 @@ MUTATIONS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         drop("daemon_json", "file", "sha256"),
         "snapshot/daemon_json/file: 'sha256' is a required",
     ),
+    "daemon.json parsed without its backups": (
+        drop("daemon_json", "backups"),
+        "snapshot/daemon_json: 'backups' is a required property",
+    ),
     "an absent path with a mode": (
         put("config_dir", "file", value={"type": "absent", "mode": 0o755}),
         "snapshot/config_dir/file: {'type': 'absent', 'mode': 493} has too many properties",
@@ -245,3 +249,13 @@ def test_a_failure_names_each_place_and_stops_at_twenty() -> None:
     text = contract.report(found * 5)
     assert text.startswith("25 differences from snapshot.schema.json:\n")
     assert text.endswith("\n... and 5 more")
+
+
+def test_a_key_dropped_is_one_problem_not_one_per_condition_on_it() -> None:
+    snap = s.healthy()
+    del snap["docker"]["answers"]
+    del snap["daemon_json"]["exists"]
+    assert contract.problems(snap) == [
+        "snapshot/daemon_json: 'exists' is a required property",
+        "snapshot/docker: 'answers' is a required property",
+    ]
