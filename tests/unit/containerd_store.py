@@ -62,7 +62,12 @@ def make_tree(base: Path) -> tuple[Path, str]:
 
 
 def image(name: str, diffs: list[str]) -> dict[str, Any]:
-    return {"id": "sha256:" + name.encode().hex().ljust(64, "0"), "tags": [name], "diff_ids": diffs}
+    return {
+        "id": "sha256:" + name.encode().hex().ljust(64, "0"),
+        "tags": [name],
+        "diff_ids": diffs,
+        "history": [{"created_by": f"layer {n}", "empty_layer": False} for n in range(len(diffs))],
+    }
 
 
 IMAGES = [
@@ -77,9 +82,19 @@ def container(cid: str, name: str, image_entry: dict[str, Any]) -> dict[str, Any
         "id": cid,
         "name": name,
         "image": image_entry["id"],
+        "status": "running",
         "running": True,
+        # Docker 24-28: GraphDriver names the snapshotter, with no data
         "graph_driver": {"name": "overlayfs", "data": {}},
+        "snapshotter": "overlayfs",
+        "log_path": "",
+        "log_driver": "none",
+        "log_options": {},
+        "volumes": [],
     }
+
+
+FEATURES = {"containerd-snapshotter": True}
 
 
 def healthy(section: dict[str, Any]) -> dict[str, Any]:
@@ -92,11 +107,16 @@ def healthy(section: dict[str, Any]) -> dict[str, Any]:
         driver_status={"driver-type": "io.containerd.snapshotter.v1"},
         d_type=None,
         backing_filesystem="",
+        images=len(IMAGES),
+        containers=2,
     )
-    snap["daemon_json"]["content"] = {"features": {"containerd-snapshotter": True}}
+    snap["daemon_json"]["content"] = {"features": dict(FEATURES)}
     snap["overlay_mounts"] = []
     snap["images"] = copy.deepcopy(IMAGES)
     snap["containers"] = [container(WEB, "web", IMAGES[0]), container(API, "api", IMAGES[1])]
     snap["containerd"] = copy.deepcopy(section)
     snap["containerd"]["on_data_root_filesystem"] = True
+    snap["summary"].update(
+        driver="overlayfs", image_store="containerd", storage_keys={"features": dict(FEATURES)}
+    )
     return snap

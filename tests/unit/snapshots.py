@@ -24,6 +24,36 @@ def chain(parent: str, diff: str) -> str:
 
 
 TOP_CHAIN = chain(DIFFS[0], DIFFS[1])
+# the image's config: a base (its one layer), COPY and CMD (no layer of its own)
+HISTORY = [
+    {"created_by": "/bin/sh -c #(nop) ADD file:0123 in / ", "empty_layer": False},
+    {"created_by": "COPY . /app # buildkit", "empty_layer": False},
+    {"created_by": 'CMD ["python", "/app/app.py"]', "empty_layer": True},
+]
+# what the reader says of the option source when none is given
+NO_SOURCE = {
+    "path": "",
+    "exists": False,
+    "realpath": "",
+    "is_block": False,
+    "is_file": False,
+    "size": 0,
+    "signature": {},
+    "xfs_ftype": None,
+    "xfs_isize": None,
+}
+
+
+def regular_file(mode: int, size: int) -> dict[str, Any]:
+    """A root-owned regular file as the reader describes it (describe_path)."""
+    return {
+        "type": "file",
+        "mode": mode,
+        "size": size,
+        "uid": 0,
+        "gid": 0,
+        "sha256": hashlib.sha256(str(size).encode()).hexdigest(),
+    }
 
 
 def parts(*names: str) -> dict[str, dict[str, Any]]:
@@ -54,8 +84,12 @@ def healthy() -> dict[str, Any]:
             "d_type": True,
             "backing_filesystem": "xfs",
             "root_dir": "/var/lib/docker",
+            "images": 1,
+            "containers": 1,
+            "validate_supported": True,
             "live_restore": False,
             "userns": False,
+            "error": "",
         },
         "daemon_json": {
             "exists": True,
@@ -63,21 +97,25 @@ def healthy() -> dict[str, Any]:
             "told_by": "dockerd's default: no --config-file is given",
             "content": {"storage-driver": "overlay2", "data-root": "/var/lib/docker"},
             "error": "",
-            "file": {"type": "file", "mode": 0o644, "uid": 0, "gid": 0},
+            "file": regular_file(0o644, 64),
+            "backups": [],
         },
         "config_dir": {
             "path": "/etc/docker",
-            "file": {"type": "dir", "mode": 0o755, "uid": 0, "gid": 0},
+            "file": {"type": "dir", "mode": 0o755, "size": 4096, "uid": 0, "gid": 0, "opaque": ""},
         },
         "unit": {
             "found": True,
+            "masked": False,
             "path": "/lib/systemd/system/docker.service",
-            "file": {"type": "file", "mode": 0o644, "uid": 0, "gid": 0},
+            "file": regular_file(0o644, 1600),
             "drop_ins": ["/etc/systemd/system/docker.service.d/10-layerwise-storage.conf"],
             "needs_reload": False,
             "flag_conflicts": [],
             "requires_mounts_for": ["/var/lib/docker"],
+            "config_file": "",
             "started_at": 1_800_000_000.0,
+            "config_at_start": True,
             "restart_pending": [],
         },
         "audit": {"available": True, "watched": ["/var/lib/docker", "/etc/docker"], "error": ""},
@@ -86,8 +124,12 @@ def healthy() -> dict[str, Any]:
             "mounted": True,
             "mount_point": "/var/lib/docker",
             "device": "/dev/vdb",
+            "realdevice": "/dev/vdb",
+            "backing_file": "",
             "fstype": "xfs",
+            "options": ["rw", "relatime", "attr2", "inode64", "logbsize=32k", "noquota"],
             "xfs_ftype": 1,
+            "xfs_isize": 512,
             "fstab": [
                 {
                     "source": "/dev/vdb",
@@ -115,6 +157,7 @@ def healthy() -> dict[str, Any]:
             },
             "links": {lid: f"../{name}/diff" for name, lid in LINKS.items()},
             "other": {},
+            "buildkit": False,
         },
         "layerdb": {
             "layers": {
@@ -123,17 +166,26 @@ def healthy() -> dict[str, Any]:
             },
             "mounts": {CID: {"mount_id": CONTAINER, "init_id": INIT, "parent": TOP_CHAIN}},
         },
-        "images": [{"id": "sha256:" + "a" * 64, "tags": ["app:latest"], "diff_ids": DIFFS}],
+        "images": [
+            {
+                "id": "sha256:" + "a" * 64,
+                "tags": ["app:latest"],
+                "diff_ids": DIFFS,
+                "history": HISTORY,
+            }
+        ],
         "containers": [
             {
                 "id": CID,
                 "name": "web",
                 "image": "sha256:" + "a" * 64,
+                "status": "running",
                 "running": True,
                 "log_path": LOG,
                 "log_driver": "json-file",
                 "log_options": {"max-size": "10m", "max-file": "3"},
                 "volumes": ["data"],
+                "snapshotter": "",
                 "graph_driver": {
                     "name": "overlay2",
                     "data": {
@@ -153,7 +205,19 @@ def healthy() -> dict[str, Any]:
                 "workdir": f"{HOME}/{CONTAINER}/work",
             }
         ],
+        "source": NO_SOURCE,
+        "xfs_quota_supported": False,
+        "files": {},
+        "digests": {},
         "usage": usage(),
+        "summary": {
+            "engine_version": "28.5.2",
+            "driver": "overlay2",
+            "image_store": "graphdriver",
+            "backing_filesystem": "xfs",
+            "storage_keys": {"storage-driver": "overlay2", "data-root": "/var/lib/docker"},
+        },
+        "elapsed": 0.05,
     }
     return copy.deepcopy(snap)
 

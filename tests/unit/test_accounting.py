@@ -91,7 +91,14 @@ def everything() -> Snapshot:
         "size": "30",
     }
     snap["layerdb"]["layers"][UNUSED_CHAIN] = {"cache_id": UNUSED_DIR, "size": "7"}
-    snap["images"].append({"id": OTHER_ID, "tags": ["other:1"], "diff_ids": [s.DIFFS[0], D3]})
+    snap["images"].append(
+        {
+            "id": OTHER_ID,
+            "tags": ["other:1"],
+            "diff_ids": [s.DIFFS[0], D3],
+            "history": s.HISTORY[:2],
+        }
+    )
     usage = snap["usage"]
     usage["buildkit"] = BUILDKIT
     usage["walks"].update(
@@ -856,6 +863,22 @@ CB, C5 = store.MADE["chain_b"], store.MADE["c5"]
 WEB, API, GONE = store.WEB, store.API, store.GONE
 
 
+def filesystem(path: str, dev: int, used: int) -> dict[str, Any]:
+    """A 10 GiB filesystem mounted at ``path`` as the usage reader measures it."""
+    size = 10 * 2**30
+    return {
+        "path": path,
+        "dev": dev,
+        "mount_point": True,
+        "size": size,
+        "used": used,
+        "free": size - used,
+        "inodes": 5_000_000,
+        "inodes_used": 100,
+        "inodes_free": 4_999_900,
+    }
+
+
 def containerd_host(section: dict[str, Any], croot_dev: int) -> Snapshot:
     """The containerd store host with what usage: true measures of it: containerd's root on
     device ``croot_dev`` holds the snapshots (committed ones recorded at 4096 each, web's
@@ -877,12 +900,11 @@ def containerd_host(section: dict[str, Any], croot_dev: int) -> Snapshot:
         row.update(log_path=path, log_driver="json-file", log_options={"max-size": "10m"})
         logs[row["id"]] = {"path": path, "bytes": size, "files": 1}
     snap["containers"][0]["volumes"] = ["data"]
-    fs = {"mount_point": True, "size": 10 * 2**30}
     snap["usage"] = {
         "walked_layers": False,
         "filesystems": {
-            "data_root": {"path": ROOT, "dev": 1, "used": 2_000_000, **fs},
-            "containerd_root": {"path": croot, "dev": croot_dev, "used": 3_000_000, **fs},
+            "data_root": filesystem(ROOT, 1, 2_000_000),
+            "containerd_root": filesystem(croot, croot_dev, 3_000_000),
         },
         "walks": walks,
         "logs": logs,

@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 import yaml
@@ -50,6 +50,97 @@ def test_cli_doc_is_the_parser() -> None:
 def test_a_readme_without_the_table_markers_is_refused() -> None:
     with pytest.raises(ValueError, match="no checks table"):
         docs.with_table("# README\n")
+    with pytest.raises(ValueError, match="no snapshot table"):
+        docs.with_snapshot_table("# README\n")
+
+
+def test_readme_snapshot_table_is_the_schema() -> None:
+    text = docs.README.read_text()
+    assert docs.with_snapshot_table(text) == text, (
+        "README's snapshot table is stale: python -m layerwise.docs"
+    )
+    assert "| `overlay2` | dict | when layers is true and the engine does not use" in text
+
+
+def test_the_facts_modules_return_is_the_schema() -> None:
+    source = docs.FACTS_MODULE.read_text()
+    assert docs.with_return(source) == source, (
+        "overlay2_facts' RETURN is stale: python -m layerwise.docs"
+    )
+
+
+def drop_userns(schema: dict[str, Any]) -> None:
+    del schema["properties"]["docker"]["properties"]["userns"]
+
+
+def reword_usage(schema: dict[str, Any]) -> None:
+    schema["properties"]["usage"]["description"] = "where it went"
+
+
+def elapsed_whole(schema: dict[str, Any]) -> None:
+    schema["properties"]["elapsed"]["type"] = "integer"
+
+
+def summary_sometimes(schema: dict[str, Any]) -> None:
+    schema["required"].remove("summary")
+    schema["properties"]["summary"]["x-returned"] = "when summarised"
+
+
+@pytest.mark.parametrize(
+    ("edit", "in_readme"),
+    [(drop_userns, False), (reword_usage, True), (elapsed_whole, True), (summary_sometimes, True)],
+    ids=["a nested key dropped", "a description", "a type", "no longer always there"],
+)
+def test_an_edit_of_the_schema_makes_return_and_readme_stale(
+    monkeypatch: pytest.MonkeyPatch, edit: Callable[[dict[str, Any]], None], in_readme: bool
+) -> None:
+    """What the two tests above compare with moves with the schema: an edit of it fails them
+    until the documents are generated again (README's table shows the top-level keys)."""
+    schema = docs.snapshot_schema()
+    edit(schema)
+    monkeypatch.setattr(docs, "snapshot_schema", lambda: schema)
+    source, readme = docs.FACTS_MODULE.read_text(), docs.README.read_text()
+    assert docs.with_return(source) != source
+    assert (docs.with_snapshot_table(readme) != readme) == in_readme
+
+
+def test_a_module_without_a_return_block_is_refused() -> None:
+    with pytest.raises(ValueError, match="no RETURN"):
+        docs.with_return('DOCUMENTATION = r"""\n"""\n')
+
+
+def test_return_documents_each_key_of_the_schema_as_ansible_doc_reads_it() -> None:
+    """ansible-doc reads RETURN: the snapshot's keys and the module's own, each dict with
+    the keys the schema gives it, each with its type and when it is returned."""
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("ansible-doc")),
+            "--json",
+            "layerwise.docker.overlay2_facts",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    documented = json.loads(proc.stdout)["layerwise.docker.overlay2_facts"]["return"]
+    schema = docs.snapshot_schema()
+    assert sorted(documented) == sorted([*schema["properties"], *docs.MODULE_RETURNS])
+    assert sorted(documented["docker"]["contains"]) == sorted(
+        schema["properties"]["docker"]["properties"]
+    )
+    backing = documented["backing_fs"]["contains"]
+    assert (backing["fstype"]["returned"], backing["bytes_free"]["type"]) == ("always", "int")
+    assert backing["bytes_free"]["returned"].startswith("when the data root's filesystem")
+    assert documented["overlay_mounts"]["elements"] == "dict"
+    assert set(documented["overlay_mounts"]["contains"]) == {
+        "mount_point",
+        "lowerdir",
+        "upperdir",
+        "workdir",
+    }
+    assert documented["usage"]["returned"] == "when usage and layers are true"
 
 
 def shown(value: Any) -> str:

@@ -3,9 +3,10 @@
 
 The overlay2_facts module runs it on the host (the roles' verify steps, compliance runs);
 tests/infra runs it on the snapshot it fetched; unit tests run it on synthetic snapshots.
-Checks are registered once, in ``overlay2`` (OVL-...), ``containerd`` (CTD-...) and
-``config`` (CFG-...) and ``usage`` (USE-...); everything
-else (tests, README's table, reports) reads ``CHECKS``.
+Checks are registered once, in ``overlay2`` (OVL-...), ``containerd`` (CTD-...),
+``config`` (CFG-...) and ``usage`` (USE-...); everything else (tests, README's table,
+reports) reads ``CHECKS``. They read the snapshot through the accessors of ``snapshot``
+(schema/snapshot.schema.json says what each key holds).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from . import config, containerd, overlay2, usage  # noqa: F401  (registers the checks)
 from .accounting import account, brief
-from .overlay2 import chain_ids, image_dirs, image_named
+from .overlay2 import chain_ids, image_dirs
 from .policy import POLICY, defaults, validate
 from .registry import (
     CANNOT,
@@ -33,6 +34,7 @@ from .registry import (
     by_id,
     judge,
 )
+from .snapshot import image_named
 
 __all__ = [
     "CANNOT",

@@ -32,6 +32,7 @@ import re
 from typing import Any
 
 from .overlay2 import BUILD_CACHE_ID, chain_ids
+from .snapshot import layerdb, mounts
 
 Snapshot = dict[str, Any]
 
@@ -128,7 +129,7 @@ def store_layers(snap: Snapshot) -> tuple[str, str, dict[str, tuple[str, int | N
         home = str(snap["overlay2"].get("home", ""))
         found = {
             chain: (entry.get("cache_id", ""), *recorded_layer_size(entry))
-            for chain, entry in snap.get("layerdb", {}).get("layers", {}).items()
+            for chain, entry in layerdb(snap).items()
         }
         return "overlay2", home, found
     section = snap.get("containerd") or {}
@@ -146,7 +147,7 @@ def container_dirs(snap: Snapshot, base: str) -> dict[str, tuple[str, str]]:
     """{container id: (writable layer dir, init layer dir)} on either store."""
     dirs = {}
     if "overlay2" in snap:
-        for cid, entry in snap.get("layerdb", {}).get("mounts", {}).items():
+        for cid, entry in mounts(snap).items():
             mount, init = entry.get("mount_id", ""), entry.get("init_id", "")
             dirs[cid] = (
                 os.path.join(base, mount) if mount else "",

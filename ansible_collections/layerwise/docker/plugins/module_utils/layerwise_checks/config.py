@@ -9,44 +9,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .overlay2 import POLICY_STORES, engine, image_store
+from .overlay2 import POLICY_STORES
 from .policy import mode
 from .registry import CannotCheck, NotAsked, Policy, Snapshot, check
+from .snapshot import backing, daemon_config, engine, image_store, unit
 
 # daemon.json keys and the docker info fields that show them in effect
 EFFECTIVE = {"storage-driver": "driver", "live-restore": "live_restore"}
-
-
-def backing(snap: Snapshot) -> dict[str, Any]:
-    """The data root's filesystem; cannot check when the data root is not there."""
-    facts = snap.get("backing_fs")
-    if not facts:
-        raise CannotCheck("the snapshot holds no facts about the data root's filesystem")
-    if not facts.get("exists"):
-        raise CannotCheck(f"the data root {snap.get('data_root', '')} does not exist on the host")
-    return dict(facts)
-
-
-def daemon_config(snap: Snapshot) -> dict[str, Any]:
-    """daemon.json as parsed; cannot check what it declares when it does not parse."""
-    facts = snap.get("daemon_json")
-    if facts is None:
-        raise CannotCheck("the snapshot holds no daemon.json facts")
-    if facts.get("error"):
-        raise CannotCheck(f"{facts.get('path', 'daemon.json')} does not parse: {facts['error']}")
-    return dict(facts.get("content") or {})
-
-
-def unit(snap: Snapshot) -> dict[str, Any]:
-    facts = snap.get("unit")
-    if not facts or not facts.get("found"):
-        raise CannotCheck("docker.service was not found (systemctl cat docker.service failed)")
-    if facts.get("masked"):
-        raise CannotCheck(
-            "docker.service is masked: its file cannot be read (a data root move masks it until "
-            "the copy is mounted; otherwise find out who masked it before systemctl unmask)"
-        )
-    return dict(facts)
 
 
 def owner_and_mode(what: str, facts: dict[str, Any] | None, widest: str) -> list[str]:

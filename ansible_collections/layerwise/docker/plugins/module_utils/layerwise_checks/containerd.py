@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .overlay2 import chain_ids, engine, image_store, plural, store_asked
+from .overlay2 import chain_ids, store_asked
 from .registry import CannotCheck, NotAsked, Policy, Snapshot, check
+from .snapshot import containerd_section, image_name, images_with_layers, snapshots
 
 CONTAINER_KEY = re.compile(r"[0-9a-f]{64}")
 INIT_KEY = re.compile(r"([0-9a-f]{64})-init")
@@ -21,41 +22,13 @@ INIT_KEY = re.compile(r"([0-9a-f]{64})-init")
 # ---- how the parts of a snapshot relate ------------------------------------------------------
 
 
-def section(snap: Snapshot) -> dict[str, Any]:
-    """The containerd store as read; cannot check without it."""
-    engine(snap)
-    if image_store(snap) != "containerd":
-        raise CannotCheck("the engine uses the graph driver store: it has no containerd snapshots")
-    found = snap.get("containerd")
-    if found is None:
-        raise CannotCheck("the containerd store was not read (overlay2_facts with layers: false)")
-    return dict(found)
-
-
 def store(snap: Snapshot, policy: Policy) -> dict[str, Any]:
     """The store's section, when the policy asks and it could be read."""
     store_asked(snap, policy, "containerd")
-    found = section(snap)
+    found = containerd_section(snap)
     if found.get("error"):
         raise CannotCheck(f"the containerd store cannot be read: {found['error']}")
     return found
-
-
-def snapshots(found: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return found.get("snapshots", {})
-
-
-def images(snap: Snapshot) -> list[dict[str, Any]]:
-    """The engine's images; cannot check when any image's layers were not read."""
-    found = snap.get("images", [])
-    unread = [_name(i) for i in found if not i.get("diff_ids")]
-    if unread:
-        raise CannotCheck(f"the RootFS layers of {plural(len(unread), 'image')} were not read")
-    return list(found)
-
-
-def _name(image: dict[str, Any]) -> str:
-    return str((image.get("tags") or [str(image.get("id", ""))[:19]])[0])
 
 
 def our_containers(snap: Snapshot, found: dict[str, Any]) -> list[dict[str, Any]]:
@@ -106,7 +79,7 @@ def ancestor_ids(found: dict[str, Any], key: str) -> list[str] | None:
 )
 def metadata_readable(snap: Snapshot, policy: Policy) -> list[str]:
     store_asked(snap, policy, "containerd")
-    found = section(snap)
+    found = containerd_section(snap)
     if found.get("error"):
         return [
             f"containerd at {found.get('address') or '?'} (root "
@@ -129,13 +102,15 @@ def image_snapshots(snap: Snapshot, policy: Policy) -> list[str]:
     found = store(snap, policy)
     snaps = snapshots(found)
     problems = []
-    for image in images(snap):
+    for image in images_with_layers(snap):
         for chain, diff in zip(chain_ids(image["diff_ids"]), image["diff_ids"]):
             kind = snaps.get(chain, {}).get("kind")
             if kind is None:
-                problems.append(f"image {_name(image)}: layer {diff} has no snapshot {chain}")
+                problems.append(f"image {image_name(image)}: layer {diff} has no snapshot {chain}")
             elif kind != "committed":
-                problems.append(f"image {_name(image)}: snapshot {chain} is {kind}, not committed")
+                problems.append(
+                    f"image {image_name(image)}: snapshot {chain} is {kind}, not committed"
+                )
     return problems
 
 
@@ -153,7 +128,7 @@ def image_chains(snap: Snapshot, policy: Policy) -> list[str]:
     found = store(snap, policy)
     snaps = snapshots(found)
     problems = []
-    for image in images(snap):
+    for image in images_with_layers(snap):
         previous = ""
         for chain in chain_ids(image["diff_ids"]):
             parent = snaps.get(chain, {}).get("parent")
@@ -165,7 +140,7 @@ def image_chains(snap: Snapshot, policy: Policy) -> list[str]:
             )
             if parent is not None and parent != previous and via_init != previous:
                 problems.append(
-                    f"image {_name(image)}: snapshot {chain} has parent {parent or 'none'!r}, "
+                    f"image {image_name(image)}: snapshot {chain} has parent {parent or 'none'!r}, "
                     f"want {previous or 'none'!r}"
                 )
             previous = chain

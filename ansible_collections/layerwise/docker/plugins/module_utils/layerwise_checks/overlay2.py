@@ -12,7 +12,8 @@ import os
 import re
 from typing import Any
 
-from .registry import CannotCheck, NotAsked, Policy, Snapshot, check
+from .registry import NotAsked, Policy, Snapshot, check
+from .snapshot import engine, home, image_store, layer_store, layerdb, layers, links, mounts
 
 # parts a layer dir may hold besides the ones its kind requires
 BASE_PARTS = {"diff": "dir", "link": "file"}
@@ -37,30 +38,8 @@ def chain_ids(diff_ids: list[str]) -> list[str]:
     return chains
 
 
-def home(snap: Snapshot) -> str:
-    return str(snap.get("overlay2", {}).get("home", ""))
-
-
-def engine(snap: Snapshot) -> dict[str, Any]:
-    """The engine's answer; cannot check without it."""
-    docker = snap.get("docker")
-    if not docker:
-        raise CannotCheck("the snapshot holds no engine facts")
-    if not docker.get("answers"):
-        raise CannotCheck(f"Docker does not answer: {docker.get('error') or 'no reason given'}")
-    return dict(docker)
-
-
 # policy image_store values and the store docker info shows for each
 POLICY_STORES = {"overlay2": "graphdriver", "containerd": "containerd"}
-
-
-def image_store(snap: Snapshot) -> str:
-    """The engine's image store: ``containerd`` (DriverStatus driver-type
-    io.containerd.snapshotter.v1) or ``graphdriver``; cannot check when it does not answer."""
-    status = engine(snap).get("driver_status") or {}
-    driver_type = str(status.get("driver-type", ""))
-    return "containerd" if driver_type.startswith("io.containerd.snapshotter") else "graphdriver"
 
 
 def store_asked(snap: Snapshot, policy: Policy, store: str) -> None:
@@ -77,41 +56,6 @@ def store_asked(snap: Snapshot, policy: Policy, store: str) -> None:
             raise NotAsked(f"policy image_store is any and the engine uses the {found} store")
     elif POLICY_STORES[wanted] != store:
         raise NotAsked(f"policy image_store is {wanted}")
-
-
-def layer_store(snap: Snapshot) -> None:
-    """Cannot check the layer store unless the engine runs overlay2 and its home was read."""
-    docker = engine(snap)
-    if docker.get("driver") != "overlay2":
-        raise CannotCheck(
-            f"the engine runs {docker.get('driver')!r}, not overlay2: no overlay2 layer store"
-        )
-    overlay2 = snap.get("overlay2")
-    if overlay2 is None or "layerdb" not in snap:
-        raise CannotCheck("the layer store was not read (overlay2_facts with layers: false)")
-    if not overlay2.get("exists"):
-        raise CannotCheck(
-            f"the driver home {overlay2.get('home') or '<data-root>/overlay2'} does not exist: "
-            "the data root is not where Docker keeps its layers"
-        )
-
-
-# Lookups hand out the snapshot's own dicts (checks only read them): no copies, as the
-# checks call them per layer on hosts with thousands of layers.
-def layers(snap: Snapshot) -> dict[str, dict[str, Any]]:
-    return snap.get("overlay2", {}).get("layers", {})
-
-
-def links(snap: Snapshot) -> dict[str, str | None]:
-    return snap.get("overlay2", {}).get("links", {})
-
-
-def layerdb(snap: Snapshot) -> dict[str, dict[str, str]]:
-    return snap.get("layerdb", {}).get("layers", {})
-
-
-def mounts(snap: Snapshot) -> dict[str, dict[str, str]]:
-    return snap.get("layerdb", {}).get("mounts", {})
 
 
 def parent_dirs(snap: Snapshot, chain: str) -> list[str]:
@@ -525,12 +469,6 @@ def container_mounts(snap: Snapshot, policy: Policy) -> list[str]:
 
 
 # ---- lookups the tests and roles share -------------------------------------------------------
-
-
-def image_named(snap: Snapshot, name: str) -> dict[str, Any] | None:
-    """The image with tag ``name`` (``repo:tag``; ``:latest`` when no tag is given)."""
-    tag = name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
-    return next((i for i in snap.get("images", []) if tag in i.get("tags", [])), None)
 
 
 def image_dirs(snap: Snapshot, image: dict[str, Any]) -> list[str]:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from .accounting import account
-from .containerd import section
-from .overlay2 import image_store, layer_store
 from .registry import CannotCheck, NotAsked, Policy, Snapshot, check
+from .snapshot import containerd_section, image_store, layer_store
 
 MIB = 1 << 20
 
@@ -24,7 +23,7 @@ def accounted(snap: Snapshot) -> dict[str, Any]:
     if "usage" not in snap and "accounting" not in snap:
         raise NotAsked("the disk usage was not measured (overlay2_facts usage: false)")
     if image_store(snap) == "containerd":
-        found = section(snap)
+        found = containerd_section(snap)
         if found.get("error"):
             raise CannotCheck(f"the containerd store cannot be read: {found['error']}")
     else:
