@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..layerwise_checks import containerd, overlay2
+from ..layerwise_checks import overlay2, snapshot
 from ..layerwise_checks.registry import CannotCheck, Snapshot
 
 Candidate = dict[str, str]
@@ -23,7 +23,7 @@ class Refused(Exception):
 def store_of(snap: Snapshot) -> str:
     """``overlay2`` or ``containerd``; Refused when the engine does not answer."""
     try:
-        return "containerd" if overlay2.image_store(snap) == "containerd" else "overlay2"
+        return "containerd" if snapshot.image_store(snap) == "containerd" else "overlay2"
     except CannotCheck as exc:
         raise Refused(str(exc)) from exc
 
@@ -31,11 +31,11 @@ def store_of(snap: Snapshot) -> str:
 def overlay2_orphans(snap: Snapshot) -> list[Candidate]:
     """Layer dirs of the overlay2 home that neither the layer database nor BuildKit names."""
     try:
-        overlay2.layer_store(snap)
+        snapshot.layer_store(snap)
     except CannotCheck as exc:
         raise Refused(str(exc)) from exc
-    home = overlay2.home(snap)
-    dirs = overlay2.layers(snap)
+    home = snapshot.home(snap)
+    dirs = snapshot.layers(snap)
     unnamed = set(dirs) - overlay2.referenced(snap) - overlay2.build_cache(snap)
     return [
         {
@@ -52,7 +52,7 @@ def overlay2_orphans(snap: Snapshot) -> list[Candidate]:
 def containerd_orphans(snap: Snapshot) -> list[Candidate]:
     """Snapshot dirs that no snapshot of any namespace names."""
     try:
-        found = containerd.section(snap)
+        found = snapshot.containerd_section(snap)
     except CannotCheck as exc:
         raise Refused(str(exc)) from exc
     if found.get("error"):
