@@ -43,6 +43,10 @@ assert not found, checks.describe(found)
 print(f"{sorted(runs)[2]:.3f}")
 PY
 )
+echo "==> reclaim, listing only (what a scheduled run costs), on $loaded layer dirs"
+ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_STDOUT_CALLBACK=json /usr/bin/time -f '%e' \
+  -o reports/bench-reclaim.wall ansible "$host" -m layerwise.docker.docker_storage_reclaim \
+  >reports/bench-reclaim.json
 ansible-playbook playbooks/bench.yml -e bench_host="$host" -e bench_state=absent >/dev/null
 after=$(layers)
 
@@ -74,6 +78,9 @@ bench on {host}
   every check of the registry over that snapshot, median of 5: {checks_s} s; layer store: no findings
   docker load of the bench images: {facts['load']}
   layer dirs after removing the bench images: {after} (before: {before})""")
+run = json.load(open("reports/bench-reclaim.json"))["plays"][0]["tasks"][0]["hosts"][host]
+print(f"""  reclaim, listing only, on {loaded} layer dirs: wall {open('reports/bench-reclaim.wall').read().split()[-1]} s \
+(ansible included), inside the module {run['elapsed']:.3f} s, {len(run['candidates'])} orphan(s) found""")
 for name in ("one", "all"):
     run = json.load(open(f"reports/bench-compliance-{name}.json"))
     report = json.load(open(f"reports/bench-compliance-{name}/compliance.json"))
