@@ -626,3 +626,25 @@ def test_the_report_says_what_each_prune_did_or_would_do() -> None:
         "layers)",
         "would prune the build cache older than 86400s (Docker says how much after)",
     ]
+
+
+def test_containers_logging_without_rotation_are_listed_with_how_they_log() -> None:
+    snap = s.healthy()
+    base = snap["containers"][0]
+    snap["containers"] = [
+        {**base, "name": "b", "id": "2" * 64, "log_driver": "json-file", "log_options": {}},
+        {**base, "name": "a", "id": "1" * 64, "log_driver": "json-file",
+         "log_options": {"max-size": "-1"}, "log_path": "/l/a.log"},
+        {**base, "name": "rotated", "log_driver": "json-file", "log_options": {"max-size": "10m"}},
+        {**base, "name": "local", "log_driver": "local", "log_options": {}},
+        {**base, "name": "journald", "log_driver": "journald", "log_options": {}},
+    ]  # fmt: skip
+    rotation = "json-file without max-size: the log grows without limit"
+    found = run.unrotated_logs(snap)
+    assert [(c["name"], c["rotation"]) for c in found] == [("a", rotation), ("b", rotation)]
+    assert (found[0]["id"], found[0]["log_path"]) == ("1" * 64, "/l/a.log")
+    assert report.reclaim_report({"unrotated_logs": found[:1]})[1:] == [
+        f"log without rotation: container a ({rotation}); set log-opts max-size in "
+        "daemon.json and recreate the container to rotate it (it keeps the log config it "
+        "was created with)"
+    ]

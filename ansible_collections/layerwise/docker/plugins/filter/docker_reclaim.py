@@ -75,6 +75,12 @@ def reclaim_report(run: dict[str, Any]) -> list[str]:
             f"process {held.get('pid')} ({held.get('command')}){container}: the space returns "
             "when that process closes it or stops; reclaim never signals a process"
         )
+    for container in run.get("unrotated_logs", []):
+        lines.append(
+            f"log without rotation: container {container['name']} ({container['rotation']}); "
+            "set log-opts max-size in daemon.json and recreate the container to rotate it "
+            "(it keeps the log config it was created with)"
+        )
     return lines
 
 

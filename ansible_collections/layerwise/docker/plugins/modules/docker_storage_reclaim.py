@@ -26,7 +26,8 @@ description:
     before it is removed, together with its C(l/) link, and the run is written to a file in
     I(record_dir). Without I(remove), or in check mode, nothing changes.
   - Also lists deleted files that a process still holds open under Docker's roots or in a
-    container, with the process and its container; it never signals a process.
+    container, with the process and its container (it never signals a process), and the
+    containers whose log grows without rotation as they were created.
   - Refuses (fails, nothing removed) when the engine does not answer or the store cannot be
     read.
 options:
@@ -150,6 +151,14 @@ pruned_bytes:
 deleted_but_open:
   description: Deleted files a process still holds open, with C(path), C(bytes), C(pid),
     C(command), C(container) and C(dev); close or restart the process to free them.
+  type: list
+  elements: dict
+  returned: success
+unrotated_logs:
+  description:
+    - The containers whose log file grows without rotation, as they were created (C(name),
+      C(id), C(rotation) in words, C(log_path)). daemon.json's log-opts reach only containers
+      created after them; each of these keeps its old log config until it is recreated.
   type: list
   elements: dict
   returned: success

@@ -14,6 +14,7 @@ import stat
 import time
 from typing import Any
 
+from ..layerwise_checks.accounting import log_rotation
 from ..layerwise_facts import snapshot
 from ..layerwise_facts.usage import open_deleted, overlay_devs
 from .candidates import Refused, orphans, store_of
@@ -86,6 +87,24 @@ def deleted_but_open(snap: dict[str, Any]) -> list[dict[str, Any]]:
     return open_deleted([r for r in roots if r], overlay_devs(snap))
 
 
+def unrotated_logs(snap: dict[str, Any]) -> list[dict[str, str]]:
+    """The containers whose log file grows without rotation as they were created: daemon.json's
+    log-opts reach only containers created after them, so each keeps it until recreated."""
+    found = []
+    for container in snap.get("containers", []):
+        rotates, rotation = log_rotation(container)
+        if rotates is False:
+            found.append(
+                {
+                    "name": str(container.get("name", "")),
+                    "id": str(container.get("id", "")),
+                    "rotation": rotation,
+                    "log_path": str(container.get("log_path", "")),
+                }
+            )
+    return sorted(found, key=lambda c: c["name"])
+
+
 def write_record(record_dir: str, run: dict[str, Any]) -> str:
     """The run as one JSON file in ``record_dir`` (mode 0700, made when missing), named by
     the run's UTC time; written to a temporary name first, so a file there is whole."""
@@ -145,6 +164,7 @@ def reclaim(params: dict[str, Any], apply: bool) -> dict[str, Any]:
         "prunes": prunes,
         "pruned_bytes": sum(int(p.get("freed_bytes") or 0) for p in prunes),
         "deleted_but_open": deleted_but_open(snap),
+        "unrotated_logs": unrotated_logs(snap),
         "elapsed": round(time.time() - started, 3),
     }
     if apply and (removed or failed or prunes):
