@@ -383,8 +383,10 @@ def short_links(snap: Snapshot, policy: Policy) -> list[str]:
     "No orphan layer dirs",
     severity="low",
     rationale="A layer dir nothing references wastes space and hides in backups and migrations.",
-    remediation="An orphan is left by an interrupted pull, build or removal. Confirm nothing "
-    "uses it: `grep -rl <dir> <data-root>/image/overlay2/layerdb` finds nothing and `docker "
+    remediation="An orphan is left by an interrupted pull, build or removal. The playbook "
+    "layerwise.docker.reclaim lists each with its bytes and the proof that nothing uses it, "
+    "and removes it with -e docker_reclaim_remove=true. By hand, confirm nothing uses it: "
+    "`grep -rl <dir> <data-root>/image/overlay2/layerdb` finds nothing and `docker "
     "ps -aq | xargs -r docker inspect --format '{{.GraphDriver.Data}}' | grep <dir>` prints "
     "nothing; then, with Docker stopped, remove <home>/<dir> and its l/ link.",
 )
