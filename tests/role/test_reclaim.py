@@ -14,6 +14,8 @@ its dirs its own way.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,7 +25,7 @@ import pytest
 
 from tests.waiting import wait_for
 
-from .conftest import RunRole
+from .conftest import RunRole, StartRole
 from .test_faults import Facts, judge, layer_store_findings, restart_docker
 
 pytestmark = pytest.mark.role
@@ -222,3 +224,59 @@ def test_reclaim_refuses_when_the_engine_does_not_answer(
     finally:
         restart_docker(host)
         host.run("rm -rf %s", path)
+
+
+MANY = 20  # orphans for the run a kill cuts, each of FILES files: removal takes a while
+FILES = 1000
+
+
+def test_reclaim_survives_docker_restarting_and_a_kill_midway(
+    host: Any,
+    run_role: RunRole,
+    start_role: StartRole,
+    storage: dict[str, Any],
+    facts: Facts,
+    policy: dict[str, Any],
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    if "overlay2" in storage:
+        paths = [f"{storage['overlay2']['home']}/{tag}{i:056d}" for i in range(MANY)]
+    else:
+        base = f"{storage['containerd']['snapshots_dir']}/snapshots"
+        paths = [f"{base}/8{int(tag, 16) % 10**6:06d}{i:02d}" for i in range(MANY)]
+    make = "mkdir -p $0/x && cd $0/x && seq %s | xargs touch && head -c 65536 /dev/urandom > f"
+    for path in paths:
+        host.check_output(f"sh -c '{make % FILES}' %s", path)
+    left = f"ls -d {' '.join(paths)} 2>/dev/null | wc -l"
+    extra = {"layerwise_role": "docker_reclaim", "docker_reclaim_grace": "0s"}
+    try:
+        # Docker restarted while reclaim runs: it removes what it proved, or refuses
+        proc, log = start_role(**extra, docker_reclaim_remove=True)
+        restart_docker(host)
+        proc.wait(timeout=300)
+        if proc.returncode:
+            assert "reclaim refused, nothing removed: " in log.read_text(), log.read_text()
+        # killed while it removes
+        proc, log = start_role(at="layerwise.docker.docker_reclaim : Find", **extra,
+                               docker_reclaim_remove=True)  # fmt: skip
+        before = int(host.check_output(left))
+        assert proc.stdin is not None
+        proc.stdin.write(b"y\n")
+        proc.stdin.flush()
+        wait_for("reclaim to start removing", lambda: int(host.check_output(left)) < before, 120)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+        # a run after either completes, and nothing the engine uses is lost
+        rc, out = run_role(**extra, docker_reclaim_remove=True)
+        assert rc == 0, out
+        assert int(host.check_output(left)) == 0, out
+    finally:
+        host.run("rm -rf %s", " ".join(paths))
+    assert layer_store_findings(judge(facts, policy)) == []
+    for name in host.check_output("docker ps --all --format '{{.Names}}'").split():
+        if name.startswith("layerwise-sample"):
+            wait_for(f"{name} to run", lambda n=name: host.docker(n).is_running, 60)
+    for image_name in host.check_output(
+        "docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -v '<none>'"
+    ).split():
+        host.check_output("docker run --rm --network none %s true", image_name)
