@@ -230,6 +230,24 @@ MANY = 20  # orphans for the run a kill cuts, each of FILES files: removal takes
 FILES = 1000
 
 
+def many_orphans(host: Any, storage: dict[str, Any]) -> list[str]:
+    """MANY orphans of FILES files each, where the store keeps its dirs."""
+    tag = uuid.uuid4().hex[:8]
+    if "overlay2" in storage:
+        paths = [f"{storage['overlay2']['home']}/{tag}{i:056d}" for i in range(MANY)]
+    else:
+        base = f"{storage['containerd']['snapshots_dir']}/snapshots"
+        paths = [f"{base}/8{int(tag, 16) % 10**6:06d}{i:02d}" for i in range(MANY)]
+    make = f"mkdir -p $0/x && cd $0/x && seq {FILES} | xargs touch && head -c 65536 /dev/urandom >f"
+    for path in paths:
+        host.check_output(f"sh -c '{make}' %s", path)
+    return paths
+
+
+def count(host: Any, paths: list[str]) -> int:
+    return int(host.check_output(f"ls -d {' '.join(paths)} 2>/dev/null | wc -l"))
+
+
 def test_reclaim_survives_docker_restarting_and_a_kill_midway(
     host: Any,
     run_role: RunRole,
@@ -238,17 +256,8 @@ def test_reclaim_survives_docker_restarting_and_a_kill_midway(
     facts: Facts,
     policy: dict[str, Any],
 ) -> None:
-    tag = uuid.uuid4().hex[:8]
-    if "overlay2" in storage:
-        paths = [f"{storage['overlay2']['home']}/{tag}{i:056d}" for i in range(MANY)]
-    else:
-        base = f"{storage['containerd']['snapshots_dir']}/snapshots"
-        paths = [f"{base}/8{int(tag, 16) % 10**6:06d}{i:02d}" for i in range(MANY)]
-    make = "mkdir -p $0/x && cd $0/x && seq %s | xargs touch && head -c 65536 /dev/urandom > f"
-    for path in paths:
-        host.check_output(f"sh -c '{make % FILES}' %s", path)
-    left = f"ls -d {' '.join(paths)} 2>/dev/null | wc -l"
     extra = {"layerwise_role": "docker_reclaim", "docker_reclaim_grace": "0s"}
+    restarted, killed = many_orphans(host, storage), []
     try:
         # Docker restarted while reclaim runs: it removes what it proved, or refuses
         proc, log = start_role(**extra, docker_reclaim_remove=True)
@@ -256,22 +265,24 @@ def test_reclaim_survives_docker_restarting_and_a_kill_midway(
         proc.wait(timeout=300)
         if proc.returncode:
             assert "reclaim refused, nothing removed: " in log.read_text(), log.read_text()
-        # killed while it removes
+        # killed while it removes: the run is let go at its reclaim task, and killed as soon
+        # as the first of MANY dirs is gone
+        killed = many_orphans(host, storage)
         proc, log = start_role(at="layerwise.docker.docker_reclaim : Find", **extra,
                                docker_reclaim_remove=True)  # fmt: skip
-        before = int(host.check_output(left))
+        assert count(host, killed) == MANY
         assert proc.stdin is not None
         proc.stdin.write(b"y\n")
         proc.stdin.flush()
-        wait_for("reclaim to start removing", lambda: int(host.check_output(left)) < before, 120)
+        wait_for("reclaim to start removing", lambda: count(host, killed) < MANY, 120)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
         # a run after either completes, and nothing the engine uses is lost
         rc, out = run_role(**extra, docker_reclaim_remove=True)
         assert rc == 0, out
-        assert int(host.check_output(left)) == 0, out
+        assert count(host, restarted + killed) == 0, out
     finally:
-        host.run("rm -rf %s", " ".join(paths))
+        host.run("rm -rf %s", " ".join(restarted + killed))
     assert layer_store_findings(judge(facts, policy)) == []
     for name in host.check_output("docker ps --all --format '{{.Names}}'").split():
         if name.startswith("layerwise-sample"):
