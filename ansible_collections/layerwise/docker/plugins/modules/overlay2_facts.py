@@ -161,12 +161,14 @@ unit:
   type: dict
   returned: always
 source:
-  description: The device or loop file meant for the data root - signature, xfs ftype.
+  description: The device or loop file meant for the data root - size in bytes (a file's
+    length, a block device's size), signature, xfs ftype.
   type: dict
   returned: always
 backing_fs:
   description: The filesystem holding the data root (mount, device, loop file, type, options,
-    xfs ftype, fstab entries, bytes and inodes total and free).
+    xfs ftype, fstab entries, bytes and inodes total and free; device_bytes, the size of the
+    mounted device now, and fs_bytes, the size of the filesystem itself, xfs or ext4).
   type: dict
   returned: always
 xfs_quota_supported:

@@ -32,6 +32,33 @@ def xfs_isize(xfs_info_text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def xfs_data_bytes(xfs_info_text: str) -> int | None:
+    """The size of the data section (``data = bsize=N blocks=M``) of ``xfs_info`` output, in
+    bytes: what the filesystem uses of its device. None when absent."""
+    match = re.search(r"^data\s*=\s*bsize=(\d+)\s+blocks=(\d+)", xfs_info_text, re.MULTILINE)
+    return int(match.group(1)) * int(match.group(2)) if match else None
+
+
+def ext4_bytes(dumpe2fs_text: str) -> int | None:
+    """``Block count`` times ``Block size`` of ``dumpe2fs -h`` output, in bytes: what the
+    filesystem uses of its device. None when either is absent."""
+    fields = dict(
+        (key.strip(), value.strip())
+        for key, _, value in (line.partition(":") for line in dumpe2fs_text.splitlines())
+    )
+    count, size = fields.get("Block count", ""), fields.get("Block size", "")
+    return int(count) * int(size) if count.isdigit() and size.isdigit() else None
+
+
+def block_device_bytes(device: str) -> int | None:
+    """The size of a block device as the kernel sees it now (sysfs counts 512-byte sectors,
+    whatever the device's own sector size): for a loop device, the file's size when it was
+    attached or last refreshed (losetup --set-capacity). None when sysfs does not know it."""
+    name = os.path.basename(os.path.realpath(device)) if device.startswith("/") else ""
+    text = read_text(f"/sys/class/block/{name}/size") if name else None
+    return int(text) * 512 if text and text.strip().isdigit() else None
+
+
 def _unescape(field: str) -> str:
     return _MOUNTINFO_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), field)
 
@@ -151,9 +178,17 @@ def read_backing_fs(data_root: str, mounts: list[dict[str, Any]]) -> dict[str, A
         "xfs_isize": None,
         "fstab": fstab_entries(read_text("/etc/fstab") or "", data_root),
     }
+    # the device's size and the filesystem's own (not statvfs's, which leaves out the log
+    # and metadata): a device larger than its filesystem can be grown into (docker_storage)
+    facts["device_bytes"] = block_device_bytes(device) if facts["mounted"] else None
+    facts["fs_bytes"] = None
     if facts["fstype"] == "xfs":
         info = run(["xfs_info", real])[1]
-        facts.update(xfs_ftype=xfs_ftype(info), xfs_isize=xfs_isize(info))
+        facts.update(
+            xfs_ftype=xfs_ftype(info), xfs_isize=xfs_isize(info), fs_bytes=xfs_data_bytes(info)
+        )
+    elif facts["fstype"] == "ext4" and facts["mounted"] and device.startswith("/dev/"):
+        facts["fs_bytes"] = ext4_bytes(run(["dumpe2fs", "-h", device])[1])
     try:
         vfs = os.statvfs(real)
     except OSError:
@@ -168,7 +203,8 @@ def read_backing_fs(data_root: str, mounts: list[dict[str, Any]]) -> dict[str, A
 
 
 def read_source(path: str) -> dict[str, Any]:
-    """The device or loop file: kind, signature (blkid -p) and, for xfs, its ftype."""
+    """The device or loop file: kind, size in bytes (a file's length, a block device's size
+    from sysfs), signature (blkid -p) and, for xfs, its ftype."""
     result: dict[str, Any] = {
         "path": path,
         "exists": False,
@@ -193,6 +229,8 @@ def read_source(path: str) -> dict[str, Any]:
         is_file=stat.S_ISREG(st.st_mode),
         size=st.st_size,
     )
+    if result["is_block"]:
+        result["size"] = block_device_bytes(path) or 0
     rc, out, err = run(["blkid", "-p", "-o", "export", path])
     if rc not in (0, 2):
         result["signature_error"] = (err or out).strip()
