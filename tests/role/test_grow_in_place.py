@@ -125,6 +125,25 @@ SERVE = (
 )
 
 
+NO_RESIZE = (
+    "a mounted ext4 cannot grow here: resize2fs needs CAP_SYS_RESOURCE, which this host's "
+    "capability bounding set lacks (the lab's containers run without it); "
+    "test_grow_in_place_is_refused_where_it_cannot_finish proves the role refuses it"
+)
+
+
+def can_grow(facts: Facts) -> bool:
+    snap = facts(layers=False)
+    need = "sys_resource" if snap["backing_fs"]["fstype"] == "ext4" else "sys_admin"
+    return snap["capabilities"][need] is not False
+
+
+@pytest.fixture
+def growable(facts: Facts) -> None:
+    if not can_grow(facts):
+        pytest.skip(NO_RESIZE)
+
+
 def sizes(facts: Facts) -> dict[str, Any]:
     """The loop file, its loop device and the filesystem, as the role's reader sees them."""
     snap = facts(layers=False)
@@ -158,10 +177,10 @@ def every_image_runs(host: Any) -> None:
         "docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -v '<none>'"
     ).split()
     assert images
+    # repository:tag names, nothing to quote; the loop needs them as separate words
     ran = host.check_output(
-        "for i in %s; do docker run --rm --network none $i sh -c 'echo ran' || echo failed $i;"
-        " done",
-        " ".join(images),
+        f"for i in {' '.join(images)}; do docker run --rm --network none $i sh -c 'echo ran'"
+        " || echo failed $i; done"
     )
     assert ran.split() == ["ran"] * len(images), ran
 
@@ -260,8 +279,33 @@ def test_grow_in_place_refuses_a_smaller_loop_size_and_changes_nothing(
     assert dockerd_pid(host) == pid
 
 
+def test_grow_in_place_is_refused_where_it_cannot_finish(
+    host: Any, facts: Facts, run_role: RunRole, host_vars: dict[str, Any]
+) -> None:
+    """A mounted ext4 without CAP_SYS_RESOURCE: refused before the loop file grows."""
+    if can_grow(facts):
+        pytest.skip("this host can grow its filesystem online")
+    before = sizes(facts)
+    pid = dockerd_pid(host)
+    rc, out = run_role(docker_storage_loop_size=size_text(before["file"] + STEP))
+    assert rc != 0, out[-3000:]
+    assert (
+        f"resize2fs cannot grow a mounted ext4 on {host_vars['inventory_hostname']}: it needs "
+        "CAP_SYS_RESOURCE"
+    ) in out, out[-3000:]
+    assert f"or keep docker_storage_loop_size at {size_text(before['file'])}." in out
+    assert re.search(r"changed=0 ", out), out[-3000:]
+    assert sizes(facts) == before
+    assert dockerd_pid(host) == pid
+
+
 def test_grow_in_place_with_docker_serving_a_container(
-    host: Any, facts: Facts, run_role: RunRole, serving: dict[str, Any], host_vars: dict[str, Any]
+    host: Any,
+    facts: Facts,
+    run_role: RunRole,
+    growable: None,
+    serving: dict[str, Any],
+    host_vars: dict[str, Any],
 ) -> None:
     before = sizes(facts)
     size = before["file"] + STEP
@@ -300,6 +344,7 @@ def test_grow_in_place_killed_between_its_steps_is_finished_by_the_next_run(
     facts: Facts,
     run_role: RunRole,
     start_role: StartRole,
+    growable: None,
     serving: dict[str, Any],
     expected: dict[str, Any],
     cut_before: str,
@@ -331,7 +376,12 @@ def test_grow_in_place_killed_between_its_steps_is_finished_by_the_next_run(
 
 
 def test_grow_in_place_of_a_full_data_root_makes_room(
-    host: Any, facts: Facts, run_role: RunRole, serving: dict[str, Any], fill_dir: str
+    host: Any,
+    facts: Facts,
+    run_role: RunRole,
+    growable: None,
+    serving: dict[str, Any],
+    fill_dir: str,
 ) -> None:
     """Filled to the last block (root's reserve too) and then grown: the growth needs no free
     space on the filesystem, and afterwards there is room to write. Twice the step, so that

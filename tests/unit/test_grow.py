@@ -284,3 +284,18 @@ def test_the_plan_does_not_change_the_snapshot() -> None:
     kept = copy.deepcopy(snap)
     grow.grow_plan(snap, variables(docker_storage_loop_size="3G"))
     assert snap == kept
+
+
+@pytest.mark.parametrize(
+    ("status", "caps"),
+    [
+        ("CapBnd:\t000001ffffffffff\n", {"sys_admin": True, "sys_resource": True}),
+        ("CapBnd:\t000001fffeffffff\n", {"sys_admin": True, "sys_resource": False}),
+        ("CapBnd:\t0000000000000000\n", {"sys_admin": False, "sys_resource": False}),
+        ("Name:\tpython3\n", {"sys_admin": None, "sys_resource": None}),
+    ],
+)
+def test_the_capabilities_growth_needs_are_read_from_the_bounding_set(
+    status: str, caps: dict[str, Any]
+) -> None:
+    assert mounts.capabilities(status) == caps

@@ -55,6 +55,7 @@ def probe() -> dict[str, Any]:
             "xfs_ftype": 1,
         },
         "xfs_quota_supported": False,
+        "capabilities": {"sys_admin": True, "sys_resource": False},
     }
 
 
@@ -64,6 +65,7 @@ def variables(**changed: Any) -> dict[str, Any]:
         "docker_storage_device": "",
         "docker_storage_loop_file": "/var/lib/layerwise/docker.img",
         "docker_storage_loop_size": "10G",
+        "docker_storage_grow_filesystem": True,
         "docker_storage_fstype": "xfs",
         "docker_storage_force_format": False,
         "docker_storage_data_root": "/var/lib/docker",
@@ -201,6 +203,18 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], str]] = [
         "a data root's filesystem in place but never shrinks it: xfs cannot shrink, and "
         "shrinking ext4 (unmounted, Docker stopped) is not this role's job. Set "
         "docker_storage_loop_size to 2304M (its size now) or more.",
+    ),
+    (
+        "an ext4 to grow without CAP_SYS_RESOURCE",
+        {"backing_fs.fstype": "ext4", "source.signature": {"TYPE": "ext4"}},
+        {"docker_storage_loop_size": "12G", "docker_storage_fstype": "ext4"},
+        {},
+        "The ext4 on /var/lib/docker (/dev/loop3) is to grow online from 10737418240 to about "
+        "12884901888 bytes, but resize2fs cannot grow a mounted ext4 on web-1: it needs "
+        "CAP_SYS_RESOURCE, which the host's capability bounding set lacks (a container started "
+        "without it). Nothing was changed. Give the host CAP_SYS_RESOURCE, or run resize2fs "
+        "/dev/loop3 where it is held (on the machine that runs this container), or keep "
+        "docker_storage_loop_size at 10G.",
     ),
     (
         "another filesystem",
@@ -648,3 +662,41 @@ def test_a_device_is_never_judged_by_the_loop_size() -> None:
     snap["source"]["is_block"] = True
     given = {"docker_storage_device": "/dev/vdb", "docker_storage_loop_file": ""}
     assert refused(snap, docker_storage_loop_size="1G", **given) == []
+
+
+def test_an_xfs_grows_with_cap_sys_admin_and_not_without() -> None:
+    assert refused(probe(), docker_storage_loop_size="12G") == []
+    snap = snap_with("capabilities", {"sys_admin": False, "sys_resource": False})
+    (found,) = refused(snap, docker_storage_loop_size="12G")
+    assert "xfs_growfs cannot grow a mounted xfs on web-1: it needs CAP_SYS_ADMIN" in found
+    assert "run xfs_growfs /var/lib/docker where it is held" in found
+
+
+def test_capabilities_not_read_do_not_refuse_a_growth() -> None:
+    snap = snap_with("capabilities", {"sys_admin": None, "sys_resource": None})
+    snap["backing_fs"]["fstype"] = "ext4"
+    snap["source"]["signature"] = {"TYPE": "ext4"}
+    given = {"docker_storage_fstype": "ext4"}
+    assert refused(snap, docker_storage_loop_size="12G", **given) == []
+
+
+def test_an_lv_found_larger_names_docker_storage_grow_filesystem() -> None:
+    snap = snap_with("backing_fs.fstype", "ext4")
+    snap["backing_fs"].update(realdevice="/dev/dm-0", backing_file="", device_bytes=20 * 2**30)
+    snap["source"].update(
+        is_file=False,
+        is_block=True,
+        realpath="/dev/dm-0",
+        size=20 * 2**30,
+        signature={"TYPE": "ext4"},
+    )
+    given = {
+        "docker_storage_device": "/dev/vg0/docker",
+        "docker_storage_loop_file": "",
+        "docker_storage_fstype": "ext4",
+    }
+    (found,) = refused(snap, **given)
+    assert found.endswith(
+        "(on the machine that runs this container), or set docker_storage_grow_filesystem: false."
+    )
+    assert refused(snap, docker_storage_grow_filesystem=False, **given) == []

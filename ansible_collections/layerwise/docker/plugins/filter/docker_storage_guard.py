@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ansible_collections.layerwise.docker.plugins.filter.docker_storage_grow import (
+    SLACK,
+    grow_plan,
     mounted_from_source,
     size_bytes,
     size_text,
@@ -113,6 +115,42 @@ def loop_size_not_smaller(h: Host, v: dict[str, Any]) -> str | None:
         "root's filesystem in place but never shrinks it: xfs cannot shrink, and shrinking "
         "ext4 (unmounted, Docker stopped) is not this role's job. Set docker_storage_loop_size "
         f"to {size_text(has)} (its size now) or more."
+    )
+
+
+# What each growth needs, by the names the reader gives capabilities.
+GROW_NEEDS = {
+    "xfs": ("sys_admin", "CAP_SYS_ADMIN", "xfs_growfs"),
+    "ext4": ("sys_resource", "CAP_SYS_RESOURCE", "resize2fs"),
+}
+
+
+def growth_can_run(h: Host, v: dict[str, Any]) -> str | None:
+    """A growth this run would start must be able to finish: checked before the loop file
+    grows, so that a host that cannot grow its filesystem online is left as it is."""
+    plan = grow_plan(h.before, v)
+    fstype = plan["grow"]
+    if not fstype:
+        return None
+    cap, name, tool = GROW_NEEDS[fstype]
+    if (h.before.get("capabilities") or {}).get(cap) is not False:
+        return None
+    keep = []
+    if plan["file_bytes"]:
+        keep.append(f"keep docker_storage_loop_size at {size_text(plan['file_from'])}")
+    if (
+        v["docker_storage_grow_filesystem"]
+        and max(plan["file_from"], h.fs.get("device_bytes") or 0) - (plan["fs_from"] or 0) > SLACK
+    ):
+        keep.append("set docker_storage_grow_filesystem: false")
+    alternative = f", or {' and '.join(keep)}" if keep else ""
+    return (
+        f"The {fstype} on {v['docker_storage_data_root']} ({plan['device']}) is to grow online "
+        f"from {plan['fs_from']} to about {plan['fs_to']} bytes, but {tool} cannot grow a mounted "
+        f"{fstype} on {h.name}: it needs {name}, which the host's capability bounding set "
+        "lacks (a container started without it). Nothing was changed. Give the host "
+        f"{name}, or run {tool} {plan['mount_point'] if fstype == 'xfs' else plan['device']} "
+        f"where it is held (on the machine that runs this container){alternative}."
     )
 
 
@@ -473,6 +511,7 @@ BEFORE_CONTENT: list[Check] = [
     device_is_a_block_device,
     loop_file_is_a_file,
     loop_size_not_smaller,
+    growth_can_run,
     no_foreign_signature,
     xfs_has_ftype,
     data_root_mounted_from_source,
@@ -502,6 +541,7 @@ VARIABLES = (
     "docker_storage_device",
     "docker_storage_loop_file",
     "docker_storage_loop_size",
+    "docker_storage_grow_filesystem",
     "docker_storage_source",
     "docker_storage_fstype",
     "docker_storage_force_format",
@@ -524,7 +564,12 @@ BOOLEANS = {
     name
     for name in VARIABLES
     if name.startswith(("docker_storage_allow", "docker_storage_migrat", "docker_storage_force"))
-    or name in ("docker_storage_move_wanted", "docker_storage_wants_quota")
+    or name
+    in (
+        "docker_storage_move_wanted",
+        "docker_storage_wants_quota",
+        "docker_storage_grow_filesystem",
+    )
 }
 
 

@@ -175,6 +175,11 @@ xfs_quota_supported:
   description: Whether the kernel has XFS quota (/proc/fs/xfs/xqmstat).
   type: bool
   returned: always
+capabilities:
+  description: Whether the capability bounding set holds sys_admin (xfs_growfs) and
+    sys_resource (resize2fs of a mounted ext4); null when not read.
+  type: dict
+  returned: always
 overlay_mounts:
   description: Overlay mounts under the driver home (lowerdir, upperdir, workdir, absolute).
   type: list

@@ -33,30 +33,36 @@ def xfs_isize(xfs_info_text: str) -> int | None:
 
 
 def xfs_data_bytes(xfs_info_text: str) -> int | None:
-    """The size of the data section (``data = bsize=N blocks=M``) of ``xfs_info`` output, in
-    bytes: what the filesystem uses of its device. None when absent."""
+    """xfs's size in bytes (its data section), None when absent."""
     match = re.search(r"^data\s*=\s*bsize=(\d+)\s+blocks=(\d+)", xfs_info_text, re.MULTILINE)
     return int(match.group(1)) * int(match.group(2)) if match else None
 
 
 def ext4_bytes(dumpe2fs_text: str) -> int | None:
-    """``Block count`` times ``Block size`` of ``dumpe2fs -h`` output, in bytes: what the
-    filesystem uses of its device. None when either is absent."""
-    fields = dict(
-        (key.strip(), value.strip())
-        for key, _, value in (line.partition(":") for line in dumpe2fs_text.splitlines())
-    )
-    count, size = fields.get("Block count", ""), fields.get("Block size", "")
-    return int(count) * int(size) if count.isdigit() and size.isdigit() else None
+    """ext4's size in bytes (``dumpe2fs -h``), None when absent."""
+    found = re.findall(r"^Block (count|size):\s+(\d+)$", dumpe2fs_text, re.MULTILINE)
+    sizes = dict(found)
+    return int(sizes["count"]) * int(sizes["size"]) if len(sizes) == 2 else None
 
 
 def block_device_bytes(device: str) -> int | None:
-    """The size of a block device as the kernel sees it now (sysfs counts 512-byte sectors,
-    whatever the device's own sector size): for a loop device, the file's size when it was
-    attached or last refreshed (losetup --set-capacity). None when sysfs does not know it."""
+    """A block device's size in bytes now (sysfs: 512-byte sectors), None when unknown."""
     name = os.path.basename(os.path.realpath(device)) if device.startswith("/") else ""
     text = read_text(f"/sys/class/block/{name}/size") if name else None
     return int(text) * 512 if text and text.strip().isdigit() else None
+
+
+# what xfs_growfs and resize2fs (mounted ext4) need (linux/capability.h)
+CAPABILITIES = {"sys_admin": 21, "sys_resource": 24}
+
+
+def capabilities(status_text: str) -> dict[str, bool | None]:
+    """Which CAPABILITIES the bounding set (CapBnd) holds, None when not read."""
+    match = re.search(r"^CapBnd:\s*([0-9a-fA-F]+)$", status_text, re.MULTILINE)
+    bits = int(match.group(1), 16) if match else None
+    return {
+        name: None if bits is None else bool(bits >> bit & 1) for name, bit in CAPABILITIES.items()
+    }
 
 
 def _unescape(field: str) -> str:
@@ -178,8 +184,7 @@ def read_backing_fs(data_root: str, mounts: list[dict[str, Any]]) -> dict[str, A
         "xfs_isize": None,
         "fstab": fstab_entries(read_text("/etc/fstab") or "", data_root),
     }
-    # the device's size and the filesystem's own (not statvfs's, which leaves out the log
-    # and metadata): a device larger than its filesystem can be grown into (docker_storage)
+    # sizes of the device and of the filesystem itself (statvfs leaves out its metadata)
     facts["device_bytes"] = block_device_bytes(device) if facts["mounted"] else None
     facts["fs_bytes"] = None
     if facts["fstype"] == "xfs":
@@ -203,8 +208,7 @@ def read_backing_fs(data_root: str, mounts: list[dict[str, Any]]) -> dict[str, A
 
 
 def read_source(path: str) -> dict[str, Any]:
-    """The device or loop file: kind, size in bytes (a file's length, a block device's size
-    from sysfs), signature (blkid -p) and, for xfs, its ftype."""
+    """The device or loop file: kind, size, signature (blkid -p) and, for xfs, its ftype."""
     result: dict[str, Any] = {
         "path": path,
         "exists": False,
