@@ -3,7 +3,8 @@
 Everything that runs the reader on a host outside Ansible (tests/conftest.py, scripts/bench.sh,
 playbooks/bench.yml) takes it from here. The zipapp holds the collection's module_utils
 layerwise_facts and layerwise_checks and a ``__main__`` that runs the reader with ``--params JSON``;
-the bootstrap base64-decodes and unpacks it into a temporary file, runs it from there
+the bootstrap base85-decodes (6% shorter than base64, and no quote or backslash in
+its alphabet) and unpacks it into a temporary file, runs it from there
 (zipimport) and removes the file. The archive's files are stored, and the whole archive packed
 with xz (lzma, in every CPython's standard library on the hosts we know): across files it
 packs a quarter smaller than deflate file by file, which keeps the one argument far under
@@ -45,7 +46,7 @@ BOOTSTRAP = """\
 import base64, lzma, os, runpy, tempfile
 fd, path = tempfile.mkstemp(prefix="layerwise-", suffix=".pyz")
 try:
-    os.write(fd, lzma.decompress(base64.b64decode({zipapp!r})))
+    os.write(fd, lzma.decompress(base64.b85decode({zipapp!r})))
     os.close(fd)
     runpy.run_path(path, run_name="__main__")
 finally:
@@ -68,7 +69,7 @@ def zipapp(root: Path = MODULE_UTILS) -> bytes:
 def bootstrap(root: Path = MODULE_UTILS) -> str:
     """The ``python3 -c`` source that runs the zipapp; arguments after it go to the reader."""
     packed = lzma.compress(zipapp(root), preset=9 | lzma.PRESET_EXTREME)
-    code = BOOTSTRAP.format(zipapp=base64.b64encode(packed).decode())
+    code = BOOTSTRAP.format(zipapp=base64.b85encode(packed).decode())
     if len(code.encode()) >= MAX_ARG_STRLEN:
         raise ValueError(f"the reader's bootstrap is {len(code)} bytes, over MAX_ARG_STRLEN")
     return code

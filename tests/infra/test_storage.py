@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from ansible_collections.layerwise.docker.plugins.filter.docker_storage_grow import size_bytes
+
 
 def test_data_root_is_its_own_mount(storage: dict[str, Any], expected: dict[str, Any]) -> None:
     mount = storage["backing_fs"]
@@ -22,20 +24,21 @@ def test_data_root_is_its_own_mount(storage: dict[str, Any], expected: dict[str,
         assert mount["realdevice"] == storage["source"]["realpath"]
 
 
-SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-
-
 def test_filesystem_has_the_size_asked_for_and_room(
     storage: dict[str, Any], expected: dict[str, Any]
 ) -> None:
     backing = storage["backing_fs"]
     assert backing["bytes_free"] > 0
     assert backing["inodes_free"] > 0
-    size = str(expected["docker_storage_loop_size"])
     if expected["docker_storage_loop_file"]:
-        wanted = int(size.rstrip("KMGT")) * SIZE_UNITS[size.lstrip("0123456789")]
-        # the filesystem's own metadata takes a few percent of the file
-        assert 0.9 * wanted <= backing["bytes_total"] <= wanted
+        # the role's own parser; a loop file is at least that size (tests/role grows it)
+        wanted = size_bytes(expected["docker_storage_loop_size"])
+        has = storage["source"]["size"]
+        assert has >= wanted > 0
+        assert backing["device_bytes"] == has, "the loop device does not see its file's size"
+        # the filesystem fills its file; its own metadata takes a few percent of it
+        assert has - 16 * 2**20 <= backing["fs_bytes"] <= has
+        assert 0.9 * has <= backing["bytes_total"] <= has
 
 
 def test_mount_is_in_fstab(storage: dict[str, Any], expected: dict[str, Any]) -> None:

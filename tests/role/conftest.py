@@ -21,6 +21,25 @@ RunRole = Callable[..., tuple[int, str]]
 StartRole = Callable[..., "tuple[subprocess.Popen[bytes], Path]"]
 
 
+# What the growth tests measured, printed at the end of the run (test_grow_in_place.py)
+MEASURED: list[str] = []
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that grow the data root's filesystem run after every other test of the run.
+
+    Growth cannot be undone (xfs never shrinks), and once the loop file is larger than the
+    inventory's docker_storage_loop_size the role refuses that size: the tests that run the
+    role with the inventory's variables must come first. The order is otherwise kept.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("grows_data_root") is not None)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for line in MEASURED:
+        terminalreporter.write_line(line)
+
+
 def role_command(host_vars: dict[str, Any], inventory: str, extra: dict[str, Any]) -> list[str]:
     extra_vars = {"layerwise_target": host_vars["inventory_hostname"], **extra}
     return ["ansible-playbook", str(PLAYBOOK), "-i", inventory, "-e", json.dumps(extra_vars)]

@@ -130,6 +130,8 @@ def healthy() -> dict[str, Any]:
             "options": ["rw", "relatime", "attr2", "inode64", "logbsize=32k", "noquota"],
             "xfs_ftype": 1,
             "xfs_isize": 512,
+            "device_bytes": 100 << 30,
+            "fs_bytes": 100 << 30,
             "fstab": [
                 {
                     "source": "/dev/vdb",
@@ -207,6 +209,7 @@ def healthy() -> dict[str, Any]:
         ],
         "source": NO_SOURCE,
         "xfs_quota_supported": False,
+        "capabilities": {"sys_admin": True, "sys_resource": True},
         "files": {},
         "digests": {},
         "usage": usage(),

@@ -42,16 +42,20 @@ def probe() -> dict[str, Any]:
             "fstype": "xfs",
             "xfs_ftype": 1,
             "options": ["rw", "relatime"],
+            "device_bytes": 10 * 2**30,
+            "fs_bytes": 10 * 2**30,
         },
         "source": {
             "exists": True,
             "is_file": True,
             "is_block": False,
+            "size": 10 * 2**30,
             "realpath": "/var/lib/layerwise/docker.img",
             "signature": {"TYPE": "xfs"},
             "xfs_ftype": 1,
         },
         "xfs_quota_supported": False,
+        "capabilities": {"sys_admin": True, "sys_resource": False},
     }
 
 
@@ -60,6 +64,8 @@ def variables(**changed: Any) -> dict[str, Any]:
     found = {
         "docker_storage_device": "",
         "docker_storage_loop_file": "/var/lib/layerwise/docker.img",
+        "docker_storage_loop_size": "10G",
+        "docker_storage_grow_filesystem": True,
         "docker_storage_fstype": "xfs",
         "docker_storage_force_format": False,
         "docker_storage_data_root": "/var/lib/docker",
@@ -170,6 +176,45 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], str]] = [
         "docker_storage_loop_file '/var/lib/layerwise/docker.img' exists but is not a regular "
         "file. Point docker_storage_loop_file at an image file (the role creates it when "
         "missing).",
+    ),
+    (
+        "a loop size smaller than the file and its filesystem",
+        {},
+        {"docker_storage_loop_size": "2G"},
+        {},
+        "docker_storage_loop_size 2G (2147483648 bytes) is smaller than the loop file "
+        "/var/lib/layerwise/docker.img on web-1: the file has 10737418240 bytes and the xfs "
+        "filesystem on it 10737418240. The role grows a data root's filesystem in place but "
+        "never shrinks it: xfs cannot shrink, and shrinking ext4 (unmounted, Docker stopped) is "
+        "not this role's job. Set docker_storage_loop_size to 10G (its size now) or more.",
+    ),
+    (
+        "a loop size smaller than a file not mounted yet",
+        {
+            "backing_fs.mounted": False,
+            "source.size": 2415919104,
+            "docker.images": 0,
+            "docker.containers": 0,
+        },
+        {"docker_storage_loop_size": "2147483649"},
+        {},
+        "docker_storage_loop_size 2147483649 (2147483649 bytes) is smaller than the loop file "
+        "/var/lib/layerwise/docker.img on web-1: the file has 2415919104 bytes. The role grows "
+        "a data root's filesystem in place but never shrinks it: xfs cannot shrink, and "
+        "shrinking ext4 (unmounted, Docker stopped) is not this role's job. Set "
+        "docker_storage_loop_size to 2304M (its size now) or more.",
+    ),
+    (
+        "an ext4 to grow without CAP_SYS_RESOURCE",
+        {"backing_fs.fstype": "ext4", "source.signature": {"TYPE": "ext4"}},
+        {"docker_storage_loop_size": "12G", "docker_storage_fstype": "ext4"},
+        {},
+        "The ext4 on /var/lib/docker (/dev/loop3) is to grow online from 10737418240 to about "
+        "12884901888 bytes, but resize2fs cannot grow a mounted ext4 on web-1: it needs "
+        "CAP_SYS_RESOURCE, which the host's capability bounding set lacks (a container started "
+        "without it). Nothing was changed. Give the host CAP_SYS_RESOURCE, or run resize2fs "
+        "/dev/loop3 where it is held (on the machine that runs this container), or keep "
+        "docker_storage_loop_size at 10G.",
     ),
     (
         "another filesystem",
@@ -592,3 +637,66 @@ def test_an_empty_host_may_switch_anything() -> None:
         refused(snap, {"containerd_mounted": True}, docker_storage_image_store="containerd") == []
     )
     assert refused(snap, docker_storage_data_root="/srv/d", docker_storage_loop_file="") == []
+
+
+@pytest.mark.parametrize(
+    ("asked", "refuses"),
+    [("10G", False), ("10241M", False), ("10239M", True), ("1T", False), ("", False)],
+)
+def test_a_loop_size_is_refused_only_under_what_the_host_has(asked: str, refuses: bool) -> None:
+    """Equal or larger is not a shrink; a malformed size is validate.yml's to refuse."""
+    found = refused(probe(), docker_storage_loop_size=asked)
+    assert bool(found) == refuses, found
+
+
+def test_a_loop_size_under_the_filesystem_alone_is_refused() -> None:
+    """A file cut shorter than its mounted filesystem (by hand) is still no room to shrink."""
+    snap = snap_with("source.size", 2**30)
+    (found,) = refused(snap, docker_storage_loop_size="2G")
+    assert "the file has 1073741824 bytes and the xfs filesystem on it 10737418240." in found
+    assert found.endswith("Set docker_storage_loop_size to 10G (its size now) or more.")
+
+
+def test_a_device_is_never_judged_by_the_loop_size() -> None:
+    snap = snap_with("source.is_file", False)
+    snap["source"]["is_block"] = True
+    given = {"docker_storage_device": "/dev/vdb", "docker_storage_loop_file": ""}
+    assert refused(snap, docker_storage_loop_size="1G", **given) == []
+
+
+def test_an_xfs_grows_with_cap_sys_admin_and_not_without() -> None:
+    assert refused(probe(), docker_storage_loop_size="12G") == []
+    snap = snap_with("capabilities", {"sys_admin": False, "sys_resource": False})
+    (found,) = refused(snap, docker_storage_loop_size="12G")
+    assert "xfs_growfs cannot grow a mounted xfs on web-1: it needs CAP_SYS_ADMIN" in found
+    assert "run xfs_growfs /var/lib/docker where it is held" in found
+
+
+def test_capabilities_not_read_do_not_refuse_a_growth() -> None:
+    snap = snap_with("capabilities", {"sys_admin": None, "sys_resource": None})
+    snap["backing_fs"]["fstype"] = "ext4"
+    snap["source"]["signature"] = {"TYPE": "ext4"}
+    given = {"docker_storage_fstype": "ext4"}
+    assert refused(snap, docker_storage_loop_size="12G", **given) == []
+
+
+def test_an_lv_found_larger_names_docker_storage_grow_filesystem() -> None:
+    snap = snap_with("backing_fs.fstype", "ext4")
+    snap["backing_fs"].update(realdevice="/dev/dm-0", backing_file="", device_bytes=20 * 2**30)
+    snap["source"].update(
+        is_file=False,
+        is_block=True,
+        realpath="/dev/dm-0",
+        size=20 * 2**30,
+        signature={"TYPE": "ext4"},
+    )
+    given = {
+        "docker_storage_device": "/dev/vg0/docker",
+        "docker_storage_loop_file": "",
+        "docker_storage_fstype": "ext4",
+    }
+    (found,) = refused(snap, **given)
+    assert found.endswith(
+        "(on the machine that runs this container), or set docker_storage_grow_filesystem: false."
+    )
+    assert refused(snap, docker_storage_grow_filesystem=False, **given) == []

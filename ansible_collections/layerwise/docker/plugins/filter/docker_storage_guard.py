@@ -12,6 +12,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ansible_collections.layerwise.docker.plugins.filter.docker_storage_grow import (
+    SLACK,
+    grow_plan,
+    mounted_from_source,
+    size_bytes,
+    size_text,
+)
+
 # The store names the role's variable uses, by what the reader's summary calls them.
 STORE_NAMES = {"graphdriver": "overlay2", "containerd": "containerd"}
 # Which allow_* variable lets a switch of each kind through (hiding_switches' keys).
@@ -37,6 +45,7 @@ class Host:
 
     def __init__(self, before: dict[str, Any], name: str, on_disk: dict[str, Any]) -> None:
         self.name = name
+        self.before = before
         self.unit = before.get("unit") or {}
         self.source = before.get("source") or {}
         self.fs = before.get("backing_fs") or {}
@@ -80,6 +89,68 @@ def loop_file_is_a_file(h: Host, v: dict[str, Any]) -> str | None:
     return (
         f"docker_storage_loop_file '{loop}' exists but is not a regular file. Point "
         "docker_storage_loop_file at an image file (the role creates it when missing)."
+    )
+
+
+def loop_size_not_smaller(h: Host, v: dict[str, Any]) -> str | None:
+    """A loop file (and its filesystem) is only grown: a docker_storage_loop_size under what
+    it is now would be a shrink."""
+    loop, asked = v["docker_storage_loop_file"], v["docker_storage_loop_size"]
+    if not loop or not h.source.get("is_file"):
+        return None
+    wanted = size_bytes(asked)
+    file_now = int(h.source.get("size") or 0)
+    fs_now = h.fs.get("fs_bytes") if mounted_from_source(h.before, loop) else None
+    has = max(file_now, fs_now if isinstance(fs_now, int) else 0)
+    if not wanted or wanted >= has:
+        return None
+    fs_part = (
+        f" and the {h.fs.get('fstype')} filesystem on it {fs_now}"
+        if isinstance(fs_now, int)
+        else ""
+    )
+    return (
+        f"docker_storage_loop_size {asked} ({wanted} bytes) is smaller than the loop file "
+        f"{loop} on {h.name}: the file has {file_now} bytes{fs_part}. The role grows a data "
+        "root's filesystem in place but never shrinks it: xfs cannot shrink, and shrinking "
+        "ext4 (unmounted, Docker stopped) is not this role's job. Set docker_storage_loop_size "
+        f"to {size_text(has)} (its size now) or more."
+    )
+
+
+# What each growth needs, by the names the reader gives capabilities.
+GROW_NEEDS = {
+    "xfs": ("sys_admin", "CAP_SYS_ADMIN", "xfs_growfs"),
+    "ext4": ("sys_resource", "CAP_SYS_RESOURCE", "resize2fs"),
+}
+
+
+def growth_can_run(h: Host, v: dict[str, Any]) -> str | None:
+    """A growth this run would start must be able to finish: checked before the loop file
+    grows, so that a host that cannot grow its filesystem online is left as it is."""
+    plan = grow_plan(h.before, v)
+    fstype = plan["grow"]
+    if not fstype:
+        return None
+    cap, name, tool = GROW_NEEDS[fstype]
+    if (h.before.get("capabilities") or {}).get(cap) is not False:
+        return None
+    keep = []
+    if plan["file_bytes"]:
+        keep.append(f"keep docker_storage_loop_size at {size_text(plan['file_from'])}")
+    if (
+        v["docker_storage_grow_filesystem"]
+        and max(plan["file_from"], h.fs.get("device_bytes") or 0) - (plan["fs_from"] or 0) > SLACK
+    ):
+        keep.append("set docker_storage_grow_filesystem: false")
+    alternative = f", or {' and '.join(keep)}" if keep else ""
+    return (
+        f"The {fstype} on {v['docker_storage_data_root']} ({plan['device']}) is to grow online "
+        f"from {plan['fs_from']} to about {plan['fs_to']} bytes, but {tool} cannot grow a mounted "
+        f"{fstype} on {h.name}: it needs {name}, which the host's capability bounding set "
+        "lacks (a container started without it). Nothing was changed. Give the host "
+        f"{name}, or run {tool} {plan['mount_point'] if fstype == 'xfs' else plan['device']} "
+        f"where it is held (on the machine that runs this container){alternative}."
     )
 
 
@@ -439,6 +510,8 @@ FIRST: list[Check] = [engine_installed]
 BEFORE_CONTENT: list[Check] = [
     device_is_a_block_device,
     loop_file_is_a_file,
+    loop_size_not_smaller,
+    growth_can_run,
     no_foreign_signature,
     xfs_has_ftype,
     data_root_mounted_from_source,
@@ -467,6 +540,8 @@ CHECKS = FIRST + BEFORE_CONTENT + ON_CONTENT
 VARIABLES = (
     "docker_storage_device",
     "docker_storage_loop_file",
+    "docker_storage_loop_size",
+    "docker_storage_grow_filesystem",
     "docker_storage_source",
     "docker_storage_fstype",
     "docker_storage_force_format",
@@ -489,7 +564,12 @@ BOOLEANS = {
     name
     for name in VARIABLES
     if name.startswith(("docker_storage_allow", "docker_storage_migrat", "docker_storage_force"))
-    or name in ("docker_storage_move_wanted", "docker_storage_wants_quota")
+    or name
+    in (
+        "docker_storage_move_wanted",
+        "docker_storage_wants_quota",
+        "docker_storage_grow_filesystem",
+    )
 }
 
 

@@ -581,6 +581,16 @@ backing_fs:
       description: xfs_info's inode size, null when not xfs or unknown.
       type: int
       returned: always
+    device_bytes:
+      description: The mounted device's size in bytes now (sysfs), null when the
+        data root is not a mount or the size is unknown.
+      type: int
+      returned: always
+    fs_bytes:
+      description: The filesystem's own size in bytes (xfs_info's data section;
+        dumpe2fs -h for a mounted ext4 on a /dev device), null otherwise.
+      type: int
+      returned: always
     fstab:
       description: The /etc/fstab lines that mount something on the data root.
       type: list
@@ -632,6 +642,21 @@ xfs_quota_supported:
   description: Whether the kernel has XFS quota (/proc/fs/xfs/xqmstat).
   type: bool
   returned: always
+capabilities:
+  description: 'Whether the capability bounding set holds what growing a filesystem
+    online needs: sys_admin (xfs_growfs) and sys_resource (resize2fs of a mounted
+    ext4); each null when /proc/self/status was not read.'
+  type: dict
+  returned: always
+  contains:
+    sys_admin:
+      description: CAP_SYS_ADMIN is in the bounding set.
+      type: bool
+      returned: always
+    sys_resource:
+      description: CAP_SYS_RESOURCE is in the bounding set.
+      type: bool
+      returned: always
 overlay_mounts:
   description: 'Overlay mounts under the driver home from /proc/self/mountinfo:
     lowerdir, upperdir, workdir.'

@@ -155,8 +155,9 @@ def image_chains(snap: Snapshot, policy: Policy) -> list[str]:
     "without its dir, or without fs (work for an active one), cannot be mounted.",
     remediation="An orphan dir is left by an interrupted pull or removal. The playbook "
     "layerwise.docker.reclaim lists each with its bytes and the proof that nothing uses it, "
-    "and removes it with -e docker_reclaim_remove=true. By hand, confirm nothing uses it: no snapshot lists its id (ctr -n <namespace> snapshots --snapshotter overlayfs "
-    "info <key> for each key of ctr snapshots ls; or grep -c /snapshots/<N>/ /proc/mounts "
+    "and removes it with -e docker_reclaim_remove=true. By hand, confirm nothing uses it: "
+    "no snapshot lists its id (ctr -n <namespace> snapshots --snapshotter overlayfs info "
+    "<key> for each key of ctr snapshots ls; or grep -c /snapshots/<N>/ /proc/mounts "
     "prints 0), then, with Docker and containerd stopped, remove <snapshots_dir>/snapshots/"
     "<N>. A snapshot without its dir is damaged: recreate its image or container.",
 )

@@ -32,6 +32,39 @@ def xfs_isize(xfs_info_text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def xfs_data_bytes(xfs_info_text: str) -> int | None:
+    """xfs's size in bytes (its data section), None when absent."""
+    match = re.search(r"^data\s*=\s*bsize=(\d+)\s+blocks=(\d+)", xfs_info_text, re.MULTILINE)
+    return int(match.group(1)) * int(match.group(2)) if match else None
+
+
+def ext4_bytes(dumpe2fs_text: str) -> int | None:
+    """ext4's size in bytes (``dumpe2fs -h``), None when absent."""
+    found = re.findall(r"^Block (count|size):\s+(\d+)$", dumpe2fs_text, re.MULTILINE)
+    sizes = dict(found)
+    return int(sizes["count"]) * int(sizes["size"]) if len(sizes) == 2 else None
+
+
+def block_device_bytes(device: str) -> int | None:
+    """A block device's size in bytes now (sysfs: 512-byte sectors), None when unknown."""
+    name = os.path.basename(os.path.realpath(device)) if device.startswith("/") else ""
+    text = read_text(f"/sys/class/block/{name}/size") if name else None
+    return int(text) * 512 if text and text.strip().isdigit() else None
+
+
+# what xfs_growfs and resize2fs (mounted ext4) need (linux/capability.h)
+CAPABILITIES = {"sys_admin": 21, "sys_resource": 24}
+
+
+def capabilities(status_text: str) -> dict[str, bool | None]:
+    """Which CAPABILITIES the bounding set (CapBnd) holds, None when not read."""
+    match = re.search(r"^CapBnd:\s*([0-9a-fA-F]+)$", status_text, re.MULTILINE)
+    bits = int(match.group(1), 16) if match else None
+    return {
+        name: None if bits is None else bool(bits >> bit & 1) for name, bit in CAPABILITIES.items()
+    }
+
+
 def _unescape(field: str) -> str:
     return _MOUNTINFO_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), field)
 
@@ -151,9 +184,16 @@ def read_backing_fs(data_root: str, mounts: list[dict[str, Any]]) -> dict[str, A
         "xfs_isize": None,
         "fstab": fstab_entries(read_text("/etc/fstab") or "", data_root),
     }
+    # sizes of the device and of the filesystem itself (statvfs leaves out its metadata)
+    facts["device_bytes"] = block_device_bytes(device) if facts["mounted"] else None
+    facts["fs_bytes"] = None
     if facts["fstype"] == "xfs":
         info = run(["xfs_info", real])[1]
-        facts.update(xfs_ftype=xfs_ftype(info), xfs_isize=xfs_isize(info))
+        facts.update(
+            xfs_ftype=xfs_ftype(info), xfs_isize=xfs_isize(info), fs_bytes=xfs_data_bytes(info)
+        )
+    elif facts["fstype"] == "ext4" and facts["mounted"] and device.startswith("/dev/"):
+        facts["fs_bytes"] = ext4_bytes(run(["dumpe2fs", "-h", device])[1])
     try:
         vfs = os.statvfs(real)
     except OSError:
@@ -168,7 +208,7 @@ def read_backing_fs(data_root: str, mounts: list[dict[str, Any]]) -> dict[str, A
 
 
 def read_source(path: str) -> dict[str, Any]:
-    """The device or loop file: kind, signature (blkid -p) and, for xfs, its ftype."""
+    """The device or loop file: kind, size, signature (blkid -p) and, for xfs, its ftype."""
     result: dict[str, Any] = {
         "path": path,
         "exists": False,
@@ -193,6 +233,8 @@ def read_source(path: str) -> dict[str, Any]:
         is_file=stat.S_ISREG(st.st_mode),
         size=st.st_size,
     )
+    if result["is_block"]:
+        result["size"] = block_device_bytes(path) or 0
     rc, out, err = run(["blkid", "-p", "-o", "export", path])
     if rc not in (0, 2):
         result["signature_error"] = (err or out).strip()

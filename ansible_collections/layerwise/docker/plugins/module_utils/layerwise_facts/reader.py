@@ -70,6 +70,7 @@ def read_snapshot(params: dict[str, Any]) -> dict[str, Any]:
         "source": mounts.read_source(params["source"]),
         "backing_fs": mounts.read_backing_fs(data_root, mounted),
         "xfs_quota_supported": os.path.exists("/proc/fs/xfs/xqmstat"),
+        "capabilities": mounts.capabilities(read_text("/proc/self/status") or ""),
         "overlay_mounts": mounts.overlay_mounts(mounted, home),
         "files": {path: describe_path(path) for path in params["files"]},
         "digests": {
