@@ -52,9 +52,9 @@ def orphan_paths(storage: dict[str, Any], tag: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def orphans(host: Any, storage: dict[str, Any]) -> Iterator[dict[str, str]]:
-    """Three orphans of known size (an overlay2 one with its link file and l/ link); the
-    second held open by a process, the third bind-mounted at PEEK. Removed at the end,
-    whatever happens."""
+    """Three orphans of known size, each with a symlink to a dir and a whiteout (an overlay2
+    one with its link file and l/ link); the second held open by a process, the third
+    bind-mounted at PEEK. Removed at the end, whatever happens."""
     tag = uuid.uuid4().hex[:8]
     paths = orphan_paths(storage, tag)
     links = {}
@@ -64,6 +64,12 @@ def orphans(host: Any, storage: dict[str, Any]) -> Iterator[dict[str, str]]:
             "mkdir -p %s/%s && head -c %s /dev/urandom > %s/%s/known",
             path, data, str(SIZES[kind]), path, data,
         )  # fmt: skip
+        # what a layer holds besides files: a symlink to a dir (a base image's /bin) and a
+        # whiteout (character device 0/0)
+        tree = f"{path}/{data}"
+        host.check_output(
+            "mkdir -p %s/usr/bin && ln -s usr/bin %s/bin && mknod %s/gone c 0 0", tree, tree, tree
+        )
         if "overlay2" in storage:
             links[kind] = f"R{tag.upper()}{kind.upper()}".ljust(26, "A")[:26]
             host.check_output("printf %s %s > %s/link", "%s", links[kind], path)

@@ -393,6 +393,24 @@ def test_removal_takes_the_dir_and_its_link(home: Path) -> None:
     assert (home / "l" / "IMAGEAAAAAAAAAAAAAAAAAAAAA").is_symlink()
 
 
+def test_removal_takes_what_a_layer_holds_symlinks_to_dirs_and_whiteouts(home: Path) -> None:
+    diff = home / ORPHAN / "diff"
+    (diff / "usr" / "bin").mkdir(parents=True)
+    (diff / "bin").symlink_to("usr/bin")  # as a base image's /bin
+    (diff / "dangling").symlink_to("/nowhere")
+    os.mkfifo(diff / "fifo")
+    (diff / "locked").mkdir(mode=0)
+    (diff / "usr" / "bin" / "sh").write_text("#!")
+    run.remove(candidate(home))
+    assert not (home / ORPHAN).exists()
+    assert (home / ("a" * 64) / "diff").is_dir()
+
+
+def test_what_cannot_be_removed_is_named() -> None:
+    with pytest.raises(FileNotFoundError):
+        run.remove({"path": "/nonexistent/layerwise", "name": "x", "home": "/nonexistent"})
+
+
 def test_a_link_that_leads_elsewhere_is_left(home: Path) -> None:
     (home / "l" / LINK).unlink()
     (home / "l" / LINK).symlink_to(f"../{'a' * 64}/diff")

@@ -65,11 +65,15 @@ def remove(item: dict[str, Any]) -> None:
             os.unlink(link)
     errors: list[str] = []
     for root, dirs, files in os.walk(path, topdown=False):
-        for name, remove_one in [*((f, os.unlink) for f in files), *((d, os.rmdir) for d in dirs)]:
+        for name in files + dirs:  # a symlink to a dir (a base image's /bin) is among dirs
+            entry = os.path.join(root, name)
             try:
-                remove_one(os.path.join(root, name))
+                if name in dirs and not os.path.islink(entry):
+                    os.rmdir(entry)
+                else:
+                    os.unlink(entry)
             except OSError as exc:
-                errors.append(f"{os.path.join(root, name)}: {exc.strerror or exc}")
+                errors.append(f"{entry}: {exc.strerror or exc}")
     try:
         os.rmdir(path)
     except OSError as exc:
