@@ -47,6 +47,8 @@ echo "==> reclaim, listing only (what a scheduled run costs), on $loaded layer d
 ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_STDOUT_CALLBACK=json /usr/bin/time -f '%e' \
   -o reports/bench-reclaim.wall ansible "$host" -m layerwise.docker.docker_storage_reclaim \
   >reports/bench-reclaim.json
+echo "==> where the disk went: layerwise, docker system df -v and du -x, on $loaded layer dirs"
+python -m scripts.bench_usage "$host" >reports/bench-usage.txt
 ansible-playbook playbooks/bench.yml -e bench_host="$host" -e bench_state=absent >/dev/null
 after=$(layers)
 
@@ -81,6 +83,7 @@ bench on {host}
 run = json.load(open("reports/bench-reclaim.json"))["plays"][0]["tasks"][0]["hosts"][host]
 print(f"""  reclaim, listing only, on {loaded} layer dirs: wall {open('reports/bench-reclaim.wall').read().split()[-1]} s \
 (ansible included), inside the module {run['elapsed']:.3f} s, {len(run['candidates'])} orphan(s) found""")
+print(open("reports/bench-usage.txt").read().rstrip())
 for name in ("one", "all"):
     run = json.load(open(f"reports/bench-compliance-{name}.json"))
     report = json.load(open(f"reports/bench-compliance-{name}/compliance.json"))
