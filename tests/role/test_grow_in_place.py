@@ -380,7 +380,7 @@ def test_grow_in_place_killed_between_its_steps_is_finished_by_the_next_run(
     assert_nothing_lost(host, serving)
 
 
-def test_grow_in_place_of_a_full_data_root_makes_room(
+def test_grow_in_place_makes_room_on_a_data_root_filled_to_the_last_block(
     host: Any,
     facts: Facts,
     run_role: RunRole,
