@@ -44,11 +44,15 @@ class DockerAPI:
             raise ValueError(f"docker_host {docker_host!r}: use unix:///path or tcp://host:port")
 
     def get(self, path: str) -> Any:
-        self.conn.request("GET", path)
+        return self.call("GET", path)
+
+    def call(self, method: str, path: str) -> Any:
+        """One request's JSON answer; OSError for any status but 200."""
+        self.conn.request(method, path)
         response = self.conn.getresponse()
         body = response.read()
         if response.status != 200:
-            raise OSError(f"GET {path}: HTTP {response.status} {body[:200]!r}")
+            raise OSError(f"{method} {path}: HTTP {response.status} {body[:200]!r}")
         return json.loads(body)
 
 

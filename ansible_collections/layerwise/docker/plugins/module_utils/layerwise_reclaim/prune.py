@@ -27,12 +27,7 @@ class EngineAPI(DockerAPI):
     only reads)."""
 
     def post(self, path: str) -> Any:
-        self.conn.request("POST", path)
-        response = self.conn.getresponse()
-        body = response.read()
-        if response.status != 200:
-            raise OSError(f"POST {path}: HTTP {response.status} {body[:200]!r}")
-        return json.loads(body)
+        return self.call("POST", path)
 
 
 def filters(what: str, until_seconds: int) -> dict[str, list[str]]:
