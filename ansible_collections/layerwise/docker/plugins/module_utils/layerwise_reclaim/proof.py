@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from ..layerwise_facts import bolt, containerd, graphdriver, mounts
+from ..layerwise_facts.usage import command_of
 
 BLOCK = 512
 
@@ -127,17 +128,9 @@ def process_users(path: str, proc: str = "/proc") -> list[str]:
             if target.endswith(" (deleted)"):
                 target = target[: -len(" (deleted)")]
             if target == path or target.startswith(inside):
-                users.append(f"process {pid} ({_command(proc, pid)}) holds {target}")
+                users.append(f"process {pid} ({command_of(pid) or '?'}) holds {target}")
                 break
     return users
-
-
-def _command(proc: str, pid: str) -> str:
-    try:
-        with open(f"{proc}/{pid}/comm", encoding="utf-8", errors="replace") as handle:
-            return handle.read().strip()
-    except OSError:
-        return "?"
 
 
 def measure(path: str) -> dict[str, Any]:
