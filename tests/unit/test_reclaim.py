@@ -120,13 +120,6 @@ def test_an_unreadable_containerd_store_is_refused(section: dict[str, Any]) -> N
         candidates.orphans(snap)
 
 
-def test_summary_counts_and_adds_bytes_unknown_as_none() -> None:
-    assert candidates.summary([{"bytes": 5}, {"bytes": None}, {"bytes": 7}]) == {
-        "count": 3,
-        "bytes": 12,
-    }
-
-
 # ---- the proof, on real files ------------------------------------------------------------------
 
 

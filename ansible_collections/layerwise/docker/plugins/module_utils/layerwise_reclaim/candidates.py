@@ -8,7 +8,6 @@ checks' CannotCheck, with its reason), never an empty list.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from ..layerwise_checks import overlay2, snapshot
 from ..layerwise_checks.registry import CannotCheck, Snapshot
@@ -81,11 +80,3 @@ def orphans(snap: Snapshot) -> list[Candidate]:
     if store_of(snap) == "containerd":
         return containerd_orphans(snap)
     return overlay2_orphans(snap)
-
-
-def summary(items: list[dict[str, Any]]) -> dict[str, int]:
-    """Count and bytes of items (``bytes`` may be None when a walk failed)."""
-    return {
-        "count": len(items),
-        "bytes": sum(int(item.get("bytes") or 0) for item in items),
-    }
