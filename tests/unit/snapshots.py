@@ -89,6 +89,7 @@ def healthy() -> dict[str, Any]:
             "validate_supported": True,
             "live_restore": False,
             "userns": False,
+            "logging_driver": "json-file",
             "error": "",
         },
         "daemon_json": {
@@ -112,6 +113,7 @@ def healthy() -> dict[str, Any]:
             "drop_ins": ["/etc/systemd/system/docker.service.d/10-layerwise-storage.conf"],
             "needs_reload": False,
             "flag_conflicts": [],
+            "log_flags": [],
             "requires_mounts_for": ["/var/lib/docker"],
             "config_file": "",
             "started_at": 1_800_000_000.0,

@@ -223,3 +223,104 @@ def test_a_switch_of_where_images_live_is_named(
     before: dict | None, after: dict, switches: list[str]
 ) -> None:
     assert [s["says"] for s in filters.hiding_switches(before, after)] == switches
+
+
+# log rotation (docker_storage_log_max_size, docker_storage_log_max_file)
+
+
+def test_log_rotation_is_set_into_log_opts_and_keeps_the_others() -> None:
+    existing = {"log-driver": "local", "log-opts": {"max-size": "10m", "compress": "false"}}
+    rotation = filters.log_opts("50m", 3)
+    merged = merge(existing, "overlay2", [], "/var/lib/docker", log_rotation=rotation)
+    assert merged["log-opts"] == {"max-size": "50m", "compress": "false", "max-file": "3"}
+    assert merged["log-driver"] == "local"
+    assert existing["log-opts"] == {"max-size": "10m", "compress": "false"}, "input modified"
+    again = merge(merged, "overlay2", [], "/var/lib/docker", log_rotation=rotation)
+    assert again == merged
+
+
+def test_no_log_rotation_leaves_log_opts_as_they_are() -> None:
+    existing = {"log-opts": {"max-size": "10m"}}
+    for rotation in (None, {}, filters.log_opts("", 0)):
+        merged = merge(existing, "overlay2", [], "/var/lib/docker", log_rotation=rotation)
+        assert merged["log-opts"] == {"max-size": "10m"}
+    assert "log-opts" not in merge({}, "overlay2", [], "/var/lib/docker", log_rotation={})
+
+
+@pytest.mark.parametrize(
+    ("size", "files", "opts"),
+    [
+        ("50m", 0, {"max-size": "50m"}),
+        ("1g", 3, {"max-size": "1g", "max-file": "3"}),
+        ("100k", "2", {"max-size": "100k", "max-file": "2"}),  # templated: text
+        ("", 0, {}),
+        ("", "0", {}),
+    ],
+)
+def test_log_opts_are_strings_as_dockerd_reads_them(
+    size: str, files: int | str, opts: dict[str, str]
+) -> None:
+    assert filters.log_opts(size, files) == opts
+
+
+@pytest.mark.parametrize(
+    ("size", "files", "message"),
+    [
+        ("", 3, "docker_storage_log_max_file needs docker_storage_log_max_size"),
+        ("50", 0, "docker_storage_log_max_size '50' is not a size such as 50m"),
+        ("0m", 0, "docker_storage_log_max_size '0m' is not a size such as 50m"),
+        ("50M", 0, "docker_storage_log_max_size '50M' is not a size such as 50m"),
+        ("-1", 0, "docker_storage_log_max_size '-1' is not a size such as 50m"),
+        ("50m", -1, "docker_storage_log_max_file -1 is below 0"),
+    ],
+)
+def test_log_opts_dockerd_would_refuse_are_refused(size: str, files: int, message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        filters.log_opts(size, files)
+
+
+def container(name: str, driver: str, running: bool = True, **options: str) -> dict[str, object]:
+    status = "running" if running else "exited"
+    return {
+        "name": name,
+        "log_driver": driver,
+        "log_options": options,
+        "running": running,
+        "status": status,
+    }
+
+
+def test_containers_created_with_other_log_settings_are_named() -> None:
+    snap = {
+        "daemon_json": {"content": {}},
+        "docker": {"logging_driver": "json-file"},
+        "containers": [
+            container("web", "json-file"),
+            container("db", "json-file", False, **{"max-size": "10m"}),
+            container("new", "json-file", **{"max-size": "50m", "max-file": "3"}),
+            container("quiet", "none"),
+            container("journal", "journald"),
+            container("cache", "local", **{"max-size": "50m", "max-file": "3"}),
+        ],
+    }
+    assert filters.log_holdouts(snap, filters.log_opts("50m", 3)) == [
+        "cache (local, max-size 50m, max-file 3; running)",
+        "db (json-file, max-size 10m; exited)",
+        "web (json-file, no max-size; running)",
+    ]
+    assert filters.log_holdouts(snap, {}) == [], "nothing asked, nothing named"
+
+
+def test_the_new_log_driver_is_daemon_json_s_then_the_engine_s_then_json_file() -> None:
+    def snap(content: dict[str, str], engine: str) -> dict[str, object]:
+        return {"daemon_json": {"content": content}, "docker": {"logging_driver": engine}}
+
+    assert filters.new_log_driver(snap({"log-driver": "local"}, "json-file")) == "local"
+    assert filters.new_log_driver(snap({}, "syslog")) == "syslog"
+    assert filters.new_log_driver(snap({}, "")) == "json-file"
+    assert filters.new_log_driver({"daemon_json": {"content": None}}) == "json-file"
+    holdout = {"containers": [container("a", "json-file", **{"max-size": "50m"})]}
+    local = {**snap({"log-driver": "local"}, "local"), **holdout}
+    assert filters.log_holdouts(local, {"max-size": "50m"}) == [
+        "a (json-file, max-size 50m; running)"
+    ]

@@ -73,6 +73,17 @@ def test_non_dockerd_commands_are_ignored() -> None:
     assert dockerd.flag_conflicts(unit) == []
 
 
+def test_log_flags_are_found_apart_from_the_storage_flags() -> None:
+    env = 'DOCKER_OPTS="--log-driver=json-file --log-opt max-size=10m -s overlay2"\n'
+    logs = dockerd.command_flags(DEBIAN_UNIT, env, dockerd.LOG_FLAGS)
+    assert [(f["flag"], f["key"], f["via"]) for f in logs] == [
+        ("--log-driver=json-file", "log-driver", "$DOCKER_OPTS"),
+        ("--log-opt", "log-opts", "$DOCKER_OPTS"),
+    ]
+    assert [c["key"] for c in dockerd.flag_conflicts(DEBIAN_UNIT, env)] == ["storage-driver"]
+    assert dockerd.command_flags(DEBIAN_UNIT, "", dockerd.LOG_FLAGS) == []
+
+
 @pytest.mark.parametrize(
     ("text", "ftype"),
     [
@@ -97,8 +108,10 @@ def test_storage_info_from_docker_info() -> None:
         "DockerRootDir": "/var/lib/docker",
         "Images": 3,
         "Containers": 2,
+        "LoggingDriver": "local",
     }
     found = engine.storage_info(info)
+    assert found["logging_driver"] == "local"
     assert found["backing_filesystem"] == "extfs"
     assert found["d_type"] is True
     assert (found["images"], found["containers"]) == (3, 2)
@@ -112,6 +125,7 @@ def test_storage_info_of_nothing_has_every_key() -> None:
     assert found["d_type"] is None
     assert found["images"] == 0
     assert found["validate_supported"] is False
+    assert found["logging_driver"] == ""
 
 
 @pytest.mark.parametrize(

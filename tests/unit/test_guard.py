@@ -82,6 +82,7 @@ def variables(**changed: Any) -> dict[str, Any]:
         "docker_storage_move_wanted": False,
         "docker_storage_wants_quota": False,
         "docker_storage_switches": [],
+        "docker_storage_log_max_size": "",
     }
     found.update(changed)
     found.setdefault(
@@ -525,6 +526,46 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any], str]] = [
         "CONFIG_XFS_QUOTA.",
     ),
     (
+        "log-opts given as a flag too",
+        {
+            "unit.log_flags": [
+                {
+                    "flag": "--log-opt",
+                    "key": "log-opts",
+                    "via": "",
+                    "command": "/usr/bin/dockerd -H fd:// --log-opt max-size=10m",
+                }
+            ]
+        },
+        {"docker_storage_log_max_size": "50m"},
+        {},
+        "docker.service passes --log-opt to dockerd (ExecStart: /usr/bin/dockerd -H fd:// "
+        "--log-opt max-size=10m), and dockerd refuses to start when log-opts are both flags and "
+        "in daemon.json. Move the options into daemon.json's log-opts (systemctl edit "
+        "docker.service for a drop-in, or /etc/default/docker), or leave "
+        "docker_storage_log_max_size empty.",
+    ),
+    (
+        "log-opts not an object",
+        {"daemon_json.content": {"log-opts": "max-size=10m"}},
+        {"docker_storage_log_max_size": "50m"},
+        {},
+        "/etc/docker/daemon.json has a log-opts that is not a JSON object ('max-size=10m'). Make "
+        'it an object of strings (e.g. {"max-size": "50m"}) or remove it; the role sets '
+        "max-size and max-file in it and keeps the rest.",
+    ),
+    (
+        "log rotation for a driver without files",
+        {"daemon_json.content": {"log-driver": "journald"}},
+        {"docker_storage_log_max_size": "50m"},
+        {},
+        "docker_storage_log_max_size rotates the log files of the json-file and local log "
+        "drivers, but new containers on web-1 log with journald, which keeps no log file there "
+        "to rotate (and dockerd refuses max-size for it). Leave docker_storage_log_max_size and "
+        "docker_storage_log_max_file empty, or set daemon.json's log-driver to json-file or "
+        "local first (docker info shows the Logging Driver in use).",
+    ),
+    (
         "containerd's root holds data",
         {"docker.images": 0, "docker.containers": 0},
         {"docker_storage_image_store": "containerd"},
@@ -700,3 +741,30 @@ def test_an_lv_found_larger_names_docker_storage_grow_filesystem() -> None:
         "(on the machine that runs this container), or set docker_storage_grow_filesystem: false."
     )
     assert refused(snap, docker_storage_grow_filesystem=False, **given) == []
+
+
+@pytest.mark.parametrize(
+    ("daemon_json", "engine", "refuses"),
+    [
+        ({}, "json-file", False),
+        ({}, "", False),  # dockerd's default: json-file
+        ({"log-driver": "local"}, "local", False),
+        ({}, "syslog", True),  # a --log-driver flag: the engine says so
+        ({"log-driver": "json-file"}, "journald", False),  # daemon.json wins at the restart
+        ({"log-driver": "none"}, "json-file", True),
+    ],
+)
+def test_log_rotation_is_refused_only_for_a_driver_without_files(
+    daemon_json: dict[str, Any], engine: str, refuses: bool
+) -> None:
+    snap = snap_with("daemon_json.content", daemon_json, probe())
+    snap = snap_with("docker.logging_driver", engine, snap)
+    assert bool(refused(snap, docker_storage_log_max_size="10m")) == refuses
+    assert refused(snap) == [], "log-opts are judged only when the role writes them"
+
+
+def test_a_log_driver_flag_alone_is_no_refusal() -> None:
+    """--log-driver as a flag beside log-opts in daemon.json is what dockerd takes."""
+    flag = {"flag": "--log-driver=json-file", "key": "log-driver", "via": "", "command": "d"}
+    snap = snap_with("unit.log_flags", [flag], probe())
+    assert refused(snap, docker_storage_log_max_size="10m") == []

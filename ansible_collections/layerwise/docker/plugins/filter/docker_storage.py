@@ -7,6 +7,7 @@ the role does not own (log-driver, registry-mirrors, ...) survive untouched.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # daemon.json keys this role owns; every other key is left as it is. Of "features" it owns
@@ -18,6 +19,12 @@ MIGRATION_FEATURE = "containerd-migration"
 
 # What docker info reports as the driver of each image store the role sets up.
 STORE_DRIVERS = {"overlay2": "overlay2", "containerd": "overlayfs"}
+
+# The log drivers that keep containers' logs in files on the host, the files log-opts
+# max-size and max-file rotate (moby daemon/logger/jsonfilelog and daemon/logger/local), and
+# the size form Docker documents for max-size: a positive whole number and k, m or g.
+ROTATING_DRIVERS = ("json-file", "local")
+LOG_SIZE = re.compile(r"[1-9][0-9]*[kmg]")
 
 # "graph" is the pre-17.05 name of "data-root": both at once make dockerd refuse to start,
 # so the role replaces it rather than leaving a second, conflicting data root behind.
@@ -32,8 +39,12 @@ def daemon_config(
     store: str = "overlay2",
     *,
     migrate_images: bool = False,
+    log_rotation: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Return ``existing`` with the storage keys set; keys the role does not own survive.
+
+    ``log_rotation`` (log_opts' result) is set into ``log-opts``, whose other options are
+    kept; empty leaves ``log-opts`` as it is.
 
     An empty ``opts`` removes ``storage-opts``: the role owns the key, and an empty list
     would only say the same thing less clearly.
@@ -93,7 +104,56 @@ def daemon_config(
     elif MIGRATION_FEATURE in (merged.get("features") or {}):
         merged.pop("features")  # held only the migration flag, now removed
     merged["data-root"] = data_root
+    if log_rotation:
+        kept = merged.get("log-opts")
+        merged["log-opts"] = {**(kept if isinstance(kept, dict) else {}), **log_rotation}
     return merged
+
+
+def log_opts(max_size: str, max_file: int | str = 0) -> dict[str, str]:
+    """daemon.json's log-opts for docker_storage_log_max_size and docker_storage_log_max_file,
+    as strings (dockerd reads no numbers there); {} when max_size is empty: log-opts are left
+    as they are. Raises ValueError on a value dockerd would refuse (validate.yml says it first).
+    """
+    size, files = str(max_size or ""), int(max_file or 0)
+    if not size:
+        if files:
+            raise ValueError("docker_storage_log_max_file needs docker_storage_log_max_size")
+        return {}
+    if not LOG_SIZE.fullmatch(size):
+        raise ValueError(f"docker_storage_log_max_size {size!r} is not a size such as 50m")
+    if files < 0:
+        raise ValueError(f"docker_storage_log_max_file {files} is below 0")
+    return {"max-size": size, **({"max-file": str(files)} if files else {})}
+
+
+def new_log_driver(snap: dict[str, Any]) -> str:
+    """The log driver of containers created from now on: daemon.json's log-driver, else the
+    running engine's, else dockerd's default (json-file)."""
+    content = (snap.get("daemon_json") or {}).get("content") or {}
+    return str(
+        content.get("log-driver") or (snap.get("docker") or {}).get("logging_driver") or "json-file"
+    )
+
+
+def log_holdouts(snap: dict[str, Any], rotation: dict[str, str]) -> list[str]:
+    """The containers, in words, that keep other log settings than ``rotation`` gives new
+    ones: a container keeps the log driver and options it was created with until it is
+    recreated (moby/moby#35185). Containers whose log is not a file here are left out."""
+    if not rotation:
+        return []
+    driver = new_log_driver(snap)
+    found = []
+    for container in snap.get("containers") or []:
+        had, options = container.get("log_driver", ""), container.get("log_options") or {}
+        if had not in ROTATING_DRIVERS:
+            continue
+        if had == driver and all(options.get(k) == v for k, v in rotation.items()):
+            continue
+        kept = ", ".join(f"{k} {options[k]}" for k in ("max-size", "max-file") if k in options)
+        state = "running" if container.get("running") else container.get("status") or "stopped"
+        found.append(f"{container.get('name', '')} ({had}, {kept or 'no max-size'}; {state})")
+    return sorted(found)
 
 
 def role_policy(
@@ -175,4 +235,6 @@ class FilterModule:
             "docker_storage_daemon_config": daemon_config,
             "docker_storage_policy": role_policy,
             "docker_storage_hiding_switches": hiding_switches,
+            "docker_storage_log_opts": log_opts,
+            "docker_storage_log_holdouts": log_holdouts,
         }

@@ -12,6 +12,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ansible_collections.layerwise.docker.plugins.filter.docker_storage import (
+    ROTATING_DRIVERS,
+    new_log_driver,
+)
 from ansible_collections.layerwise.docker.plugins.filter.docker_storage_grow import (
     SLACK,
     grow_plan,
@@ -277,6 +281,40 @@ def no_storage_flags(h: Host, v: dict[str, Any]) -> str | None:
     )
 
 
+def log_rotation_can_apply(h: Host, v: dict[str, Any]) -> str | None:
+    """docker_storage_log_max_size: log-opts dockerd will take, for a log driver that writes
+    files here."""
+    if not v["docker_storage_log_max_size"]:
+        return None
+    given = [f for f in h.unit.get("log_flags") or [] if f.get("key") == "log-opts"]
+    if given:
+        return (
+            f"docker.service passes {', '.join(f.get('flag', '') for f in given)} to dockerd "
+            f"(ExecStart: {given[0].get('command', '')}), and dockerd refuses to start when "
+            "log-opts are both flags and in daemon.json. Move the options into daemon.json's "
+            "log-opts (systemctl edit docker.service for a drop-in, or /etc/default/docker), or "
+            "leave docker_storage_log_max_size empty."
+        )
+    kept = (h.content or {}).get("log-opts")
+    if kept is not None and not isinstance(kept, dict):
+        return (
+            f"{v['docker_storage_daemon_json']} has a log-opts that is not a JSON object "
+            f'({kept!r}). Make it an object of strings (e.g. {{"max-size": "50m"}}) or '
+            "remove it; the role sets max-size and max-file in it and keeps the rest."
+        )
+    driver = new_log_driver(h.before)
+    if driver in ROTATING_DRIVERS:
+        return None
+    return (
+        f"docker_storage_log_max_size rotates the log files of the json-file and local log "
+        f"drivers, but new containers on {h.name} log with {driver}, which keeps no log file "
+        "there to rotate (and dockerd refuses max-size for it). Leave "
+        "docker_storage_log_max_size and docker_storage_log_max_file empty, or set daemon.json's "
+        "log-driver to json-file or local first (docker info shows the Logging Driver in "
+        "use)."
+    )
+
+
 def containerd_store_can_run(h: Host, v: dict[str, Any]) -> str | None:
     if v["docker_storage_image_store"] != "containerd":
         return None
@@ -522,6 +560,7 @@ BEFORE_CONTENT: list[Check] = [
 ]
 ON_CONTENT: list[Check] = [
     no_storage_flags,
+    log_rotation_can_apply,
     containerd_store_can_run,
     engine_can_migrate_images,
     migration_not_skipped,
@@ -559,6 +598,7 @@ VARIABLES = (
     "docker_storage_move_wanted",
     "docker_storage_wants_quota",
     "docker_storage_switches",
+    "docker_storage_log_max_size",
 )
 BOOLEANS = {
     name

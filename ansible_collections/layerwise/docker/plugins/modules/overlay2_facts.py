@@ -192,6 +192,12 @@ docker:
       description: Whether userns-remap is in effect (SecurityOptions).
       type: bool
       returned: always
+    logging_driver:
+      description: 'LoggingDriver: the log driver of containers created from now
+        on (daemon.json''s log-driver or dockerd''s --log-driver); empty when
+        the engine does not answer.'
+      type: str
+      returned: always
 daemon_json:
   description: The config file dockerd reads, parsed or the parse error, its owner
     and mode, the role's backups.
@@ -430,6 +436,31 @@ unit:
           returned: always
         key:
           description: The daemon.json key it clashes with.
+          type: str
+          returned: always
+        command:
+          description: The ExecStart command it sits in.
+          type: str
+          returned: always
+        via:
+          description: The environment variables it came through, e.g. $DOCKER_OPTS;
+            empty when written out.
+          type: str
+          returned: always
+    log_flags:
+      description: 'Logging settings dockerd gets as flags from the unit (--log-driver,
+        --log-opt): daemon.json''s log-opts beside a --log-opt make dockerd refuse
+        to start.'
+      type: list
+      returned: always
+      elements: dict
+      contains:
+        flag:
+          description: The flag as given, e.g. --log-opt.
+          type: str
+          returned: always
+        key:
+          description: The daemon.json key it sets.
           type: str
           returned: always
         command:

@@ -24,6 +24,12 @@ STORAGE_FLAGS = {
     "--graph": "data-root",
     "-g": "data-root",
 }
+# dockerd flags that set containers' default logging, and the daemon.json key of each: the
+# docker_storage role writes log-opts only where no flag sets them (dockerd refuses both).
+LOG_FLAGS = {
+    "--log-driver": "log-driver",
+    "--log-opt": "log-opts",
+}
 
 
 _ENV_REF = re.compile(r"\$\{(\w+)\}|\$(\w+)")
@@ -67,7 +73,12 @@ def parse_env_file(text: str) -> dict[str, str]:
 
 
 def flag_conflicts(unit_text: str, env_text: str = "") -> list[dict[str, str]]:
-    """Storage settings that dockerd gets as flags from its systemd unit.
+    """Storage settings that dockerd gets as flags from its systemd unit (see command_flags)."""
+    return command_flags(unit_text, env_text, STORAGE_FLAGS)
+
+
+def command_flags(unit_text: str, env_text: str, flags: dict[str, str]) -> list[dict[str, str]]:
+    """The ``flags`` that dockerd gets on its command line from its systemd unit.
 
     Each entry names the flag, the daemon.json key it clashes with, the ExecStart command it
     sits in, and the environment variables it came through (from the EnvironmentFile).
@@ -86,11 +97,11 @@ def flag_conflicts(unit_text: str, env_text: str = "") -> list[dict[str, str]]:
             tokens = expanded.split()
         for token in tokens[1:]:
             name = token.split("=", 1)[0]
-            if name in STORAGE_FLAGS:
+            if name in flags:
                 found.append(
                     {
                         "flag": token,
-                        "key": STORAGE_FLAGS[name],
+                        "key": flags[name],
                         "command": command,
                         "via": ", ".join(f"${v}" for v in via),
                     }
@@ -133,6 +144,7 @@ def read_unit() -> dict[str, Any]:
             "drop_ins": [],
             "needs_reload": False,
             "flag_conflicts": [],
+            "log_flags": [],
             "requires_mounts_for": [],
             "path": "",
             "file": {"type": "absent"},
@@ -151,6 +163,7 @@ def read_unit() -> dict[str, Any]:
         "drop_ins": shown.get("DropInPaths", "").split(),
         "needs_reload": shown.get("NeedDaemonReload", "no") == "yes",
         "flag_conflicts": flag_conflicts(unit_text, env_text),
+        "log_flags": command_flags(unit_text, env_text, LOG_FLAGS),
         "requires_mounts_for": shown.get("RequiresMountsFor", "").split(),
         "config_file": config_file_flag(" ".join(unit_exec_starts(unit_text))),
     }

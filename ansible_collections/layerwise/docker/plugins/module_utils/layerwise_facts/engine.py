@@ -74,6 +74,8 @@ def storage_info(info: dict[str, Any] | None) -> dict[str, Any]:
         "validate_supported": bool(version) and version_tuple(version) >= (23,),
         "live_restore": info.get("LiveRestoreEnabled") if info else None,
         "userns": any("name=userns" in str(o) for o in info.get("SecurityOptions") or []),
+        # the log driver of containers created from now on (daemon.json or a flag)
+        "logging_driver": str(info.get("LoggingDriver") or ""),
     }
 
 
