@@ -117,6 +117,8 @@ MALFORMED: dict[str, list[Any]] = {
     "docker_storage_migrate_data_root": [],
     "docker_storage_migrate_keep_old": [],
     "docker_storage_daemon_json": ["", "daemon.json", "/etc/docker/"],
+    "docker_storage_log_max_size": ["50", "50M", "0m", "-1", "1.5g", " 50m", "50mb"],
+    "docker_storage_log_max_file": [-1, 3],  # 3 without docker_storage_log_max_size
     "docker_storage_restart_timeout": [0, -5],
     "docker_storage_verify": [],
     # docker_reclaim
