@@ -655,7 +655,7 @@ def test_containers_logging_without_rotation_are_listed_with_how_they_log() -> N
     assert [(c["name"], c["rotation"]) for c in found] == [("a", rotation), ("b", rotation)]
     assert (found[0]["id"], found[0]["log_path"]) == ("1" * 64, "/l/a.log")
     assert report.reclaim_report({"unrotated_logs": found[:1]})[1:] == [
-        f"log without rotation: container a ({rotation}); set log-opts max-size in "
-        "daemon.json and recreate the container to rotate it (it keeps the log config it "
-        "was created with)"
+        f"log without rotation: container a ({rotation}); the docker_storage role's "
+        "docker_storage_log_max_size sets log-opts max-size in daemon.json for new containers; "
+        "recreate this one to rotate it (it keeps the log config it was created with)"
     ]

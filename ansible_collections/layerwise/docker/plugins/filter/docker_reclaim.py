@@ -78,8 +78,9 @@ def reclaim_report(run: dict[str, Any]) -> list[str]:
     for container in run.get("unrotated_logs", []):
         lines.append(
             f"log without rotation: container {container['name']} ({container['rotation']}); "
-            "set log-opts max-size in daemon.json and recreate the container to rotate it "
-            "(it keeps the log config it was created with)"
+            "the docker_storage role's docker_storage_log_max_size sets log-opts max-size in "
+            "daemon.json for new containers; recreate this one to rotate it (it keeps the log "
+            "config it was created with)"
         )
     return lines
 
