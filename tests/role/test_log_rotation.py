@@ -27,8 +27,9 @@ NEW = "layerwise-test-log-rotation"
 ROTATION = {"docker_storage_log_max_size": "10m", "docker_storage_log_max_file": 2}
 
 
-def names(host: Any, *flags: str) -> set[str]:
-    return set(host.check_output("docker ps %s --format '{{.Names}}'", " ".join(flags)).split())
+def names(host: Any, every: bool = False) -> set[str]:
+    listed = "docker ps --all --format '{{.Names}}'" if every else "docker ps --format '{{.Names}}'"
+    return set(host.check_output(listed).split())
 
 
 def started(host: Any) -> str:
@@ -54,7 +55,7 @@ def daemon_json_back(host: Any) -> Iterator[dict[str, Any]]:
 def test_log_rotation_reaches_new_containers_and_names_the_old_ones(
     host: Any, run_role: RunRole, daemon_json_back: dict[str, Any]
 ) -> None:
-    created_before = names(host, "--all")
+    created_before = names(host, every=True)
     assert created_before, "no container on the host to keep its old log settings"
     rc, out = run_role(**ROTATION)
     assert rc == 0, out[-3000:]
@@ -74,7 +75,12 @@ def test_log_rotation_reaches_new_containers_and_names_the_old_ones(
         said
     ), out[-3000:]
     for name in created_before:
-        assert f"{name} (json-file, no max-size;" in said, name
+        had = json.loads(
+            host.check_output("docker inspect --format '{{json .HostConfig.LogConfig}}' %s", name)
+        )
+        options = had.get("Config") or {}
+        kept = ", ".join(f"{k} {options[k]}" for k in ("max-size", "max-file") if k in options)
+        assert f"{name} ({had['Type']}, {kept or 'no max-size'};" in said, (name, had)
     assert "New containers get max-size 10m, max-file 2." in said
 
     image = a_local_image(host)
