@@ -3,6 +3,7 @@ mounts and where containerd keeps its root, on real data a containerd wrote."""
 
 from __future__ import annotations
 
+import json
 import struct
 from pathlib import Path
 from typing import Any
@@ -311,3 +312,120 @@ def test_images_come_from_the_engine_when_meta_db_cannot_be_read(tmp_path: Path)
 
     section = {"root": str(tmp_path), "namespace": "moby"}
     assert c.list_images(Engine(), section) == [{"Id": "sha256:" + "d" * 64, "RepoTags": ["x:1"]}]
+
+
+# ---- the content store: each image's blobs ---------------------------------------------------
+
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+LAYER = "application/vnd.oci.image.layer.v1.tar+gzip"
+
+
+def digest(name: str) -> str:
+    return "sha256:" + name.encode().hex().ljust(64, "0")
+
+
+def go_varint(value: int) -> bytes:
+    """Go's binary.PutVarint (zig-zag, then uvarint), as containerd writes a blob's size."""
+    unsigned, out = value << 1 if value >= 0 else (-value << 1) - 1, b""
+    while unsigned >= 0x80:
+        out += bytes([unsigned & 0x7F | 0x80])
+        unsigned >>= 7
+    return out + bytes([unsigned])
+
+
+# what meta.db records of moby's content: image A (an index whose amd64 manifest is held,
+# its arm64 one not), image B (a manifest), sharing base layer L0; B's L2 was never fetched
+BLOB_SIZES = {
+    "indexA": 300,
+    "manA": 500,
+    "cfgA": 1000,
+    "L0": 30000,
+    "L1": 2000,
+    "manB": 450,
+    "cfgB": 900,
+    "stray": 77,
+}
+
+
+def content_root(tmp_path: Path) -> Path:
+    """A containerd root with moby's content records in meta.db and the JSON blobs."""
+    from .conftest import load
+
+    boltwrite = load("scripts/boltwrite.py")
+    blobs = {
+        digest(name): {"size": go_varint(size), "labels": {}} for name, size in BLOB_SIZES.items()
+    }
+    tree = {"v1": {"moby": {"content": {"blob": blobs}}, "k8s.io": {"content": {"blob": {}}}}}
+    path = tmp_path / "io.containerd.metadata.v1.bolt/meta.db"
+    path.parent.mkdir()
+    boltwrite.write(str(path), tree)
+    store_dir = tmp_path / c.CONTENT_DIR / "blobs/sha256"
+    store_dir.mkdir(parents=True)
+
+    def desc(name: str, media: str) -> dict[str, Any]:
+        return {"mediaType": media, "digest": digest(name), "size": BLOB_SIZES.get(name, 1)}
+
+    documents = {
+        "indexA": {
+            "mediaType": OCI_INDEX,
+            "manifests": [
+                {**desc("manA", OCI_MANIFEST), "platform": {"architecture": "amd64"}},
+                {**desc("manArm", OCI_MANIFEST), "platform": {"architecture": "arm64"}},
+            ],
+        },
+        "manA": {
+            "mediaType": OCI_MANIFEST,
+            "config": desc("cfgA", "application/vnd.oci.image.config.v1+json"),
+            "layers": [desc("L0", LAYER), desc("L1", LAYER)],
+        },
+        "manB": {
+            "mediaType": DOCKER_MANIFEST,
+            "config": desc("cfgB", "application/vnd.docker.container.image.v1+json"),
+            "layers": [desc("L0", LAYER), desc("L2", LAYER)],
+        },
+    }
+    for name, document in documents.items():
+        (store_dir / digest(name)[7:]).write_text(json.dumps(document))
+    return tmp_path
+
+
+def test_content_sizes_are_what_meta_db_recorded_for_the_namespace(tmp_path: Path) -> None:
+    root = content_root(tmp_path)
+    assert c.content_sizes(str(root), "moby") == {digest(n): s for n, s in BLOB_SIZES.items()}
+    assert c.content_sizes(str(root), "k8s.io") == {}
+    assert c.content_sizes(str(root), "nobody") == {}
+
+
+def test_each_images_blobs_are_what_its_target_leads_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = content_root(tmp_path)
+    held = c.content_sizes(str(root), "moby")
+    opened = []
+    read_blob = c.read_blob
+    monkeypatch.setattr(c, "read_blob", lambda where, d: opened.append(d) or read_blob(where, d))
+    content_dir = str(root / c.CONTENT_DIR)
+    a = c.image_blobs(content_dir, digest("indexA"), held)
+    assert a == [digest(n) for n in ("indexA", "manA", "cfgA", "L0", "L1")]
+    b = c.image_blobs(content_dir, digest("manB"), held)
+    assert b == [digest(n) for n in ("manB", "cfgB", "L0")]  # L2 is not held
+    # only indexes and manifests are opened, never a layer or a config
+    assert opened == [digest(n) for n in ("indexA", "manA", "manB")]
+    assert c.image_blobs(content_dir, digest("gone"), held) == []
+
+
+def test_read_content_gives_the_section_its_content(tmp_path: Path) -> None:
+    root = content_root(tmp_path)
+    section = {"root": str(root), "namespace": "moby", "error": ""}
+    found = c.read_content(section, [digest("indexA"), digest("manB")])
+    assert found["content_error"] == ""
+    assert found["content"][digest("stray")] == 77
+    assert found["image_blobs"][digest("manB")] == [digest(n) for n in ("manB", "cfgB", "L0")]
+    (root / c.METADATA_DB).write_bytes(b"\1" * 4096)
+    broken = c.read_content(section, [digest("indexA")])
+    assert (broken["content"], broken["image_blobs"]) == ({}, {})
+    assert broken["content_error"]
+    unknown = c.read_content({"root": "", "error": "x"}, [digest("indexA")])
+    assert unknown["content_error"] == "containerd's root is unknown"

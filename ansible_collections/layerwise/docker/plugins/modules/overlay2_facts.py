@@ -880,6 +880,23 @@ containerd:
         null when unknown.
       type: bool
       returned: always
+    content:
+      description: The namespace's content-store blobs by digest, with the size
+        containerd recorded for each in meta.db (null when none); empty when the
+        content could not be read.
+      type: dict
+      returned: always
+    image_blobs:
+      description: 'Each image''s blobs by image id, the content store holds:
+        its target (index or manifest), the index''s manifests, each manifest''s
+        config and layers.'
+      type: dict
+      returned: always
+    content_error:
+      description: Why the content store's records could not be read; empty when
+        they could.
+      type: str
+      returned: always
 images:
   description: The engine's images with tags, RootFS diff ids and history; present
     when layers is true.

@@ -19,6 +19,9 @@ snapshot holds under ``"containerd"``::
       "dirs": {"5": {"fs": true, "work": true}, ...},  # <snapshots_dir>/snapshots/<N>
       "mounts": [{"mount_point", "container", "lowerdir", "upperdir", "workdir",
                   "lower_ids", "upper_id", "work_id"}],  # rootfs overlays of containers
+      "content": {"sha256:...": 1234, ...},    # the namespace's blobs, recorded sizes (meta.db)
+      "image_blobs": {image id: ["sha256:...", ...]},  # the blobs each image's target leads to
+      "content_error": "",                     # why the content could not be read, or ""
     }
 
 Where the layout comes from (moby/moby and containerd/containerd sources):
@@ -388,6 +391,75 @@ def image_refs(root: str, namespace: str) -> list[dict[str, Any]]:
     return [{"Id": digest, "RepoTags": sorted(names)} for digest, names in sorted(tags.items())]
 
 
+MANIFEST_TYPES = (
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+)
+
+
+def content_sizes(root: str, namespace: str) -> dict[str, int | None]:
+    """The namespace's content-store blobs by digest, each with the size containerd recorded
+    for it (None when none is recorded or it is not a size).
+
+    containerd ``core/metadata/buckets.go``: ``v1/<namespace>/content/blob/<digest>/size``
+    (a varint), written when the blob is committed to the content store.
+    """
+    db = bolt.load(os.path.join(root, METADATA_DB))
+    space = (db.buckets.get(b"v1") or bolt.Bucket()).buckets.get(namespace.encode())
+    content = (space or bolt.Bucket()).buckets.get(b"content") or bolt.Bucket()
+    blobs = content.buckets.get(b"blob") or bolt.Bucket()
+    return {
+        raw.decode("utf-8", "replace"): recorded_size(bucket.values.get(b"size"))
+        for raw, bucket in sorted(blobs.buckets.items())
+    }
+
+
+def image_blobs(content_dir: str, target: str, held: dict[str, int | None]) -> list[str]:
+    """The blobs of ``held`` (the namespace's content) an image's target leads to, in the
+    order met: the target (an index or a manifest), an index's manifests, each manifest's
+    config and layers. A blob the namespace does not hold (another platform's manifest, a
+    layer never fetched) is not the image's on this host and is left out; only indexes and
+    manifests are read (a layer blob is never opened)."""
+    found: dict[str, None] = {}
+    todo = [target]
+    while todo:
+        digest = todo.pop(0)
+        if digest in found or digest not in held:
+            continue
+        found[digest] = None
+        blob = read_blob(content_dir, digest) or {}
+        children = [m for m in blob.get("manifests") or [] if isinstance(m, dict)]
+        config = blob.get("config")
+        children += [config] if isinstance(config, dict) else []
+        children += [layer for layer in blob.get("layers") or [] if isinstance(layer, dict)]
+        for child in children:
+            child_digest = str(child.get("digest", ""))
+            if child.get("mediaType") in INDEX_TYPES + MANIFEST_TYPES:
+                todo.append(child_digest)
+            elif child_digest in held:
+                found.setdefault(child_digest)
+    return list(found)
+
+
+def read_content(section: dict[str, Any], image_ids: list[str]) -> dict[str, Any]:
+    """The section's content-store part: ``content`` (the namespace's blobs and their recorded
+    sizes), ``image_blobs`` (each image's blobs, by image id) and ``content_error`` (why they
+    could not be read, or "")."""
+    root, namespace = str(section.get("root") or ""), str(section.get("namespace") or "moby")
+    if not root or section.get("error"):
+        return {"content": {}, "image_blobs": {}, "content_error": "containerd's root is unknown"}
+    try:
+        held = content_sizes(root, namespace)
+    except (OSError, ValueError) as exc:
+        return {"content": {}, "image_blobs": {}, "content_error": str(exc) or type(exc).__name__}
+    content_dir = os.path.join(root, CONTENT_DIR)
+    return {
+        "content": held,
+        "image_blobs": {i: image_blobs(content_dir, i, held) for i in image_ids},
+        "content_error": "",
+    }
+
+
 def list_images(api: Any, section: dict[str, Any]) -> list[dict[str, Any]]:
     """The images, from containerd's metadata when it can be read, else from the engine."""
     try:
@@ -456,6 +528,9 @@ def read_containerd(
         "dirs": {},
         "mounts": [],
         "on_data_root_filesystem": None,
+        "content": {},
+        "image_blobs": {},
+        "content_error": "",
     }
     if not uses_containerd_store(info):
         section["error"] = "the engine does not use the containerd image store"

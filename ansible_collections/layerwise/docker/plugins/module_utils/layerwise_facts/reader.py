@@ -87,6 +87,7 @@ def read_snapshot(params: dict[str, Any]) -> dict[str, Any]:
             )
             snap["containerd"] = section
             snap["images"] = containerd.read_images(api, section)
+            section.update(containerd.read_content(section, [i["id"] for i in snap["images"]]))
         else:
             snap.update(graphdriver.read(root_dir, answering))
         snap["containers"] = engine.read_containers(api) if answering else []
