@@ -345,6 +345,7 @@ BLOB_SIZES = {
     "L1": 2000,
     "manB": 450,
     "cfgB": 900,
+    "ccfgB": 600,  # moby's container config: only manB's gc.ref label names it
     "stray": 77,
 }
 
@@ -356,6 +357,12 @@ def content_root(tmp_path: Path) -> Path:
     boltwrite = load("scripts/boltwrite.py")
     blobs = {
         digest(name): {"size": go_varint(size), "labels": {}} for name, size in BLOB_SIZES.items()
+    }
+    # containerd's gc references: the index names its manifest, manB moby's container config
+    blobs[digest("indexA")]["labels"] = {"containerd.io/gc.ref.content.m.0": digest("manA")}
+    blobs[digest("manB")]["labels"] = {
+        "containerd.io/gc.ref.content.moby/container.config": digest("ccfgB"),
+        "containerd.io/uncompressed": digest("cfgA"),  # not a reference
     }
     tree = {"v1": {"moby": {"content": {"blob": blobs}}, "k8s.io": {"content": {"blob": {}}}}}
     path = tmp_path / "io.containerd.metadata.v1.bolt/meta.db"
@@ -391,29 +398,36 @@ def content_root(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_content_sizes_are_what_meta_db_recorded_for_the_namespace(tmp_path: Path) -> None:
+def test_content_records_are_what_meta_db_recorded_for_the_namespace(tmp_path: Path) -> None:
     root = content_root(tmp_path)
-    assert c.content_sizes(str(root), "moby") == {digest(n): s for n, s in BLOB_SIZES.items()}
-    assert c.content_sizes(str(root), "k8s.io") == {}
-    assert c.content_sizes(str(root), "nobody") == {}
+    sizes, refs = c.content_records(str(root), "moby")
+    assert sizes == {digest(n): s for n, s in BLOB_SIZES.items()}
+    assert {k: v for k, v in refs.items() if v} == {
+        digest("indexA"): [digest("manA")],
+        digest("manB"): [digest("ccfgB")],
+    }
+    assert c.content_records(str(root), "k8s.io") == ({}, {})
+    assert c.content_records(str(root), "nobody") == ({}, {})
 
 
 def test_each_images_blobs_are_what_its_target_leads_to(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = content_root(tmp_path)
-    held = c.content_sizes(str(root), "moby")
+    held, refs = c.content_records(str(root), "moby")
     opened = []
     read_blob = c.read_blob
     monkeypatch.setattr(c, "read_blob", lambda where, d: opened.append(d) or read_blob(where, d))
     content_dir = str(root / c.CONTENT_DIR)
-    a = c.image_blobs(content_dir, digest("indexA"), held)
+    a = c.image_blobs(content_dir, digest("indexA"), held, refs)
+    # manA is met first by the index's gc.ref label, and still read as a manifest
     assert a == [digest(n) for n in ("indexA", "manA", "cfgA", "L0", "L1")]
-    b = c.image_blobs(content_dir, digest("manB"), held)
-    assert b == [digest(n) for n in ("manB", "cfgB", "L0")]  # L2 is not held
-    # only indexes and manifests are opened, never a layer or a config
+    b = c.image_blobs(content_dir, digest("manB"), held, refs)
+    # L2 is not held; the container config comes from the label alone
+    assert b == [digest(n) for n in ("manB", "ccfgB", "cfgB", "L0")]
+    # only indexes and manifests are opened, each once, never a layer or a config
     assert opened == [digest(n) for n in ("indexA", "manA", "manB")]
-    assert c.image_blobs(content_dir, digest("gone"), held) == []
+    assert c.image_blobs(content_dir, digest("gone"), held, refs) == []
 
 
 def test_read_content_gives_the_section_its_content(tmp_path: Path) -> None:
@@ -422,7 +436,9 @@ def test_read_content_gives_the_section_its_content(tmp_path: Path) -> None:
     found = c.read_content(section, [digest("indexA"), digest("manB")])
     assert found["content_error"] == ""
     assert found["content"][digest("stray")] == 77
-    assert found["image_blobs"][digest("manB")] == [digest(n) for n in ("manB", "cfgB", "L0")]
+    assert found["image_blobs"][digest("manB")] == [
+        digest(n) for n in ("manB", "ccfgB", "cfgB", "L0")
+    ]
     (root / c.METADATA_DB).write_bytes(b"\1" * 4096)
     broken = c.read_content(section, [digest("indexA")])
     assert (broken["content"], broken["image_blobs"]) == ({}, {})

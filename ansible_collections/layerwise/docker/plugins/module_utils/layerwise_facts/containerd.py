@@ -397,47 +397,72 @@ MANIFEST_TYPES = (
 )
 
 
-def content_sizes(root: str, namespace: str) -> dict[str, int | None]:
-    """The namespace's content-store blobs by digest, each with the size containerd recorded
-    for it (None when none is recorded or it is not a size).
+GC_REF = "containerd.io/gc.ref.content."
+
+
+def content_records(
+    root: str, namespace: str
+) -> tuple[dict[str, int | None], dict[str, list[str]]]:
+    """The namespace's content-store blobs as containerd's meta.db records them: each blob's
+    size by digest (None when none is recorded or it is not a size), and the blobs each one
+    keeps alive (its ``containerd.io/gc.ref.content.*`` labels: a manifest's config and
+    layers, moby's container config, an index's manifests).
 
     containerd ``core/metadata/buckets.go``: ``v1/<namespace>/content/blob/<digest>/size``
-    (a varint), written when the blob is committed to the content store.
+    (a varint) and ``.../labels``, written when the blob is committed to the content store;
+    ``core/metadata/gc.go`` follows the gc.ref labels.
     """
     db = bolt.load(os.path.join(root, METADATA_DB))
     space = (db.buckets.get(b"v1") or bolt.Bucket()).buckets.get(namespace.encode())
     content = (space or bolt.Bucket()).buckets.get(b"content") or bolt.Bucket()
-    blobs = content.buckets.get(b"blob") or bolt.Bucket()
-    return {
-        raw.decode("utf-8", "replace"): recorded_size(bucket.values.get(b"size"))
-        for raw, bucket in sorted(blobs.buckets.items())
-    }
+    sizes: dict[str, int | None] = {}
+    refs: dict[str, list[str]] = {}
+    for raw, bucket in sorted((content.buckets.get(b"blob") or bolt.Bucket()).buckets.items()):
+        digest = raw.decode("utf-8", "replace")
+        sizes[digest] = recorded_size(bucket.values.get(b"size"))
+        labels = bucket.buckets.get(b"labels") or bolt.Bucket()
+        refs[digest] = [
+            value.decode("utf-8", "replace")
+            for key, value in sorted(labels.values.items())
+            if key.decode("utf-8", "replace").startswith(GC_REF)
+        ]
+    return sizes, refs
 
 
-def image_blobs(content_dir: str, target: str, held: dict[str, int | None]) -> list[str]:
-    """The blobs of ``held`` (the namespace's content) an image's target leads to, in the
-    order met: the target (an index or a manifest), an index's manifests, each manifest's
-    config and layers. A blob the namespace does not hold (another platform's manifest, a
-    layer never fetched) is not the image's on this host and is left out; only indexes and
-    manifests are read (a layer blob is never opened)."""
+def image_blobs(
+    content_dir: str, target: str, held: dict[str, int | None], refs: dict[str, list[str]]
+) -> list[str]:
+    """The blobs of ``held`` (the namespace's content) an image's target keeps, in the order
+    met: the target (an index or a manifest), an index's manifests, each manifest's config
+    and layers (the JSON's descriptors), and every blob a reached blob's gc.ref labels name
+    (moby's container config). A blob the namespace does not hold (another platform's
+    manifest, a layer never fetched) is not the image's on this host and is left out; only
+    indexes and manifests are read (a layer blob is never opened)."""
     found: dict[str, None] = {}
-    todo = [target]
+    opened: set[str] = set()
+    todo = [(target, True)]  # (digest, whether it is an index or a manifest)
     while todo:
-        digest = todo.pop(0)
-        if digest in found or digest not in held:
+        digest, document = todo.pop(0)
+        if digest not in held:
             continue
-        found[digest] = None
+        if digest not in found:
+            found[digest] = None
+            todo += [(ref, False) for ref in refs.get(digest, [])]
+        if not document or digest in opened:
+            continue
+        opened.add(digest)
         blob = read_blob(content_dir, digest) or {}
         children = [m for m in blob.get("manifests") or [] if isinstance(m, dict)]
         config = blob.get("config")
         children += [config] if isinstance(config, dict) else []
         children += [layer for layer in blob.get("layers") or [] if isinstance(layer, dict)]
         for child in children:
-            child_digest = str(child.get("digest", ""))
-            if child.get("mediaType") in INDEX_TYPES + MANIFEST_TYPES:
-                todo.append(child_digest)
-            elif child_digest in held:
-                found.setdefault(child_digest)
+            todo.append(
+                (
+                    str(child.get("digest", "")),
+                    child.get("mediaType") in INDEX_TYPES + MANIFEST_TYPES,
+                )
+            )
     return list(found)
 
 
@@ -449,13 +474,13 @@ def read_content(section: dict[str, Any], image_ids: list[str]) -> dict[str, Any
     if not root or section.get("error"):
         return {"content": {}, "image_blobs": {}, "content_error": "containerd's root is unknown"}
     try:
-        held = content_sizes(root, namespace)
+        held, refs = content_records(root, namespace)
     except (OSError, ValueError) as exc:
         return {"content": {}, "image_blobs": {}, "content_error": str(exc) or type(exc).__name__}
     content_dir = os.path.join(root, CONTENT_DIR)
     return {
         "content": held,
-        "image_blobs": {i: image_blobs(content_dir, i, held) for i in image_ids},
+        "image_blobs": {i: image_blobs(content_dir, i, held, refs) for i in image_ids},
         "content_error": "",
     }
 
