@@ -46,7 +46,9 @@ MODULE_RETURNS: dict[str, dict[str, Any]] = {
     "accounting": {
         "description": "The host's account of its disk (plugins/module_utils/layerwise_checks/"
         "accounting) - store, layer_sizes recorded or walked, filesystems with their parts and "
-        "what is not accounted for, layers, images with shared and unique bytes, containers "
+        "what is not accounted for, layers, images with shared and unique bytes (on the "
+        "containerd store also their content-store blobs - blobs, blob_bytes, "
+        "blob_shared_bytes, blob_unique_bytes), containers "
         "with writable, init and log bytes and their effective log rotation, volumes with the "
         "containers using them, build_cache_bytes, orphans, open_deleted, cannot_size.",
         "type": "dict",

@@ -97,6 +97,28 @@ def container(cid: str, name: str, image_entry: dict[str, Any]) -> dict[str, Any
 FEATURES = {"containerd-snapshotter": True}
 
 
+def blob(name: str) -> str:
+    return "sha256:" + name.encode().hex().ljust(64, "0")
+
+
+# the content store's blobs (meta.db's recorded sizes): app and committed share the base
+# layers' blobs B0, B1, B2, other shares B0; each has its manifest and config; stray is no
+# image's
+BLOBS = {
+    blob(n): size
+    for n, size in (
+        ("B0", 100_000), ("B1", 20_000), ("B2", 3_000), ("Bo", 7_000), ("B5", 500),
+        ("mApp", 400), ("cApp", 900), ("mOther", 410), ("cOther", 800),
+        ("mCom", 420), ("cCom", 950), ("stray", 60),
+    )
+}  # fmt: skip
+IMAGE_BLOBS = {
+    IMAGES[0]["id"]: [blob(n) for n in ("mApp", "cApp", "B0", "B1", "B2")],
+    IMAGES[1]["id"]: [blob(n) for n in ("mOther", "cOther", "B0", "Bo")],
+    IMAGES[2]["id"]: [blob(n) for n in ("mCom", "cCom", "B0", "B1", "B2", "B5")],
+}
+
+
 def healthy(section: dict[str, Any]) -> dict[str, Any]:
     """A Docker 28 host on the containerd store, with ``section`` read from the real tree."""
     snap = s.healthy()
@@ -116,6 +138,9 @@ def healthy(section: dict[str, Any]) -> dict[str, Any]:
     snap["containers"] = [container(WEB, "web", IMAGES[0]), container(API, "api", IMAGES[1])]
     snap["containerd"] = copy.deepcopy(section)
     snap["containerd"]["on_data_root_filesystem"] = True
+    snap["containerd"].update(
+        content=dict(BLOBS), image_blobs=copy.deepcopy(IMAGE_BLOBS), content_error=""
+    )
     snap["summary"].update(
         driver="overlayfs", image_store="containerd", storage_keys={"features": dict(FEATURES)}
     )

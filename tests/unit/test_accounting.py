@@ -1402,3 +1402,74 @@ def test_another_snapshot_is_sized_as_recorded_or_by_its_dir(section: dict[str, 
     assert found["filesystems"][1]["parts"]["other_snapshots"] == 2048 + 4096 + 120 * 1024
     # 133, not named by any snapshot now, is an orphan
     assert found["orphans"] == [{"path": f"{base}/133", "bytes": 4096}]
+
+
+# ---- the containerd store's content: each image's blobs beside its snapshots -----------------
+
+
+def blob_figures(found: dict[str, Any]) -> list[tuple[Any, ...]]:
+    fields = ("blobs", "blob_bytes", "blob_shared_bytes", "blob_unique_bytes")
+    return [tuple(row[f] for f in fields) for row in found["images"]]
+
+
+def test_each_images_blobs_are_shown_apart_from_its_snapshots(section: dict[str, Any]) -> None:
+    """containerd_store.BLOBS: app and committed share the base layers' blobs (B0 100000,
+    B1 20000, B2 3000) and other B0; each has its manifest and config."""
+    found = a.account(containerd_host(section, 2))
+    assert blob_figures(found) == [
+        # app: B0, B1, B2 shared with committed (B0 with other too); its manifest and config
+        (5, 124_300, 123_000, 1_300),
+        # other: B0 shared; its manifest, config and its own layer Bo
+        (4, 108_210, 100_000, 8_210),
+        # committed: the shared three, and its own B5, manifest and config
+        (6, 124_870, 123_000, 1_870),
+    ]
+    # the snapshots' figures are the same as without blobs: the two are apart
+    assert [(r["bytes"], r["shared_bytes"], r["unique_bytes"]) for r in found["images"]] == [
+        (12288, 12288, 0),
+        (8192, 4096, 4096),
+        (16384, 12288, 4096),
+    ]
+    # the content store's bytes on disk are still its walk's, whatever the records say
+    assert found["filesystems"][1]["parts"] == ON_CONTAINERD_ROOT
+    assert found["cannot_size"] == []
+
+
+def test_an_overlay2_image_has_no_blob_figures() -> None:
+    found = a.account(s.healthy())
+    assert found["images"]
+    assert not any("blob_bytes" in row for row in found["images"])
+
+
+def test_blobs_that_cannot_be_sized_are_listed_never_0(section: dict[str, Any]) -> None:
+    _app, other, committed = (row["id"] for row in store.IMAGES)
+    snap = containerd_host(section, 2)
+    snap["containerd"]["content"][store.blob("Bo")] = None
+    del snap["containerd"]["image_blobs"][committed]
+    found = a.account(snap)
+    # committed's blobs unread: app shares B1 and B2 with no image it can be told from
+    assert blob_figures(found) == [
+        (5, 124_300, 100_000, 24_300),
+        (None, None, None, None),
+        (None, None, None, None),
+    ]
+    assert found["cannot_size"] == [
+        {
+            "what": f"content-store blobs of image {other}",
+            "path": "",
+            "reason": f"containerd recorded no size for blob {store.blob('Bo')}",
+        },
+        {
+            "what": f"content-store blobs of image {committed}",
+            "path": "",
+            "reason": "its blobs were not read",
+        },
+    ]
+    # a blob's size unknown: the content store's walk still counts, its filesystem complete
+    assert found["filesystems"][1]["complete"] is True
+    snap["containerd"]["content_error"] = "meta.db: bad magic"
+    again = a.account(snap)
+    assert blob_figures(again) == [(None, None, None, None)] * 3
+    assert [c["reason"] for c in again["cannot_size"]] == [
+        "containerd's content records cannot be read: meta.db: bad magic"
+    ] * 3

@@ -23,6 +23,10 @@ Parts (``KINDS``, the order a report stacks them in):
 
 A size that cannot be known is listed in ``cannot_size`` with the reason, never counted as 0;
 the filesystems it lies on are then ``complete: false``.
+
+Per image: its layers' (snapshots') bytes, shared (used by 2+ images) and unique; on the
+containerd store also its content-store blobs apart (``image_blob_bytes``: the sizes
+containerd recorded in meta.db, shared and unique the same way).
 """
 
 from __future__ import annotations
@@ -58,6 +62,8 @@ NUMBER = re.compile(r"[0-9]+")
 # json-file and local keep logs on the data root; local rotates unless told not to
 # (daemon/logger/local: max-size 20m, max-file 5 by default)
 FILE_DRIVERS = ("json-file", "local")
+# an image's content-store figures (containerd store only)
+BLOB_FIELDS = ("blobs", "blob_bytes", "blob_shared_bytes", "blob_unique_bytes")
 
 
 class Ledger:
@@ -143,6 +149,49 @@ def store_layers(snap: Snapshot) -> tuple[str, str, dict[str, tuple[str, int | N
     return "containerd", base, found
 
 
+def image_blob_bytes(snap: Snapshot, cannot: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each image's content-store blobs (containerd store), apart from its unpacked snapshots:
+    ``blobs`` (how many), ``blob_bytes`` (the sizes containerd recorded for them),
+    ``blob_shared_bytes`` (blobs 2+ images keep: a base layer) and ``blob_unique_bytes``; all
+    None when the content could not be read or a blob's size is not recorded, and why is
+    added to ``cannot`` (the content store's own bytes are walked: none go uncounted)."""
+    section = snap.get("containerd") or {}
+    content: dict[str, int | None] = section.get("content") or {}
+    listed: dict[str, list[str]] = section.get("image_blobs") or {}
+    users: dict[str, int] = {}
+    for image in snap.get("images", []):
+        for digest in dict.fromkeys(listed.get(image["id"], [])):
+            users[digest] = users.get(digest, 0) + 1
+    rows: dict[str, dict[str, Any]] = {}
+    for image in snap.get("images", []):
+        digests = list(dict.fromkeys(listed.get(image["id"], [])))
+        sizes = [content.get(d) for d in digests]
+        why = (
+            f"containerd's content records cannot be read: {section['content_error']}"
+            if section.get("content_error")
+            else "its blobs were not read"
+            if image["id"] not in listed
+            else f"containerd recorded no size for blob {digests[sizes.index(None)]}"
+            if None in sizes
+            else ""
+        )
+        if why:
+            cannot.append(
+                {"what": f"content-store blobs of image {image['id']}", "path": "", "reason": why}
+            )
+            rows[image["id"]] = dict.fromkeys(BLOB_FIELDS)
+            continue
+        total = sum(s or 0 for s in sizes)
+        shared = sum(s or 0 for d, s in zip(digests, sizes) if users[d] > 1)
+        rows[image["id"]] = {
+            "blobs": len(digests),
+            "blob_bytes": total,
+            "blob_shared_bytes": shared,
+            "blob_unique_bytes": total - shared,
+        }
+    return rows
+
+
 def container_dirs(snap: Snapshot, base: str) -> dict[str, tuple[str, str]]:
     """{container id: (writable layer dir, init layer dir)} on either store."""
     dirs = {}
@@ -224,6 +273,7 @@ def account(snap: Snapshot) -> dict[str, Any]:
         sizes[key] = ledger.add(kind, size, path, f"image layer {key}", why)
         layer_rows.append({"id": key, "dir": name, "bytes": size, "images": users.get(key, [])})
     image_rows = []
+    blobs = image_blob_bytes(snap, ledger.cannot) if store == "containerd" else {}
     for image in snap.get("images", []):
         chains = list(dict.fromkeys(chain_ids(image.get("diff_ids", []))))
         known = [sizes.get(c) for c in chains]
@@ -238,6 +288,7 @@ def account(snap: Snapshot) -> dict[str, Any]:
                 "bytes": None if unknown else total,
                 "shared_bytes": None if unknown else shared,
                 "unique_bytes": None if unknown else total - shared,
+                **blobs.get(image["id"], {}),
             }
         )
 
