@@ -50,7 +50,9 @@ MODULE_RETURNS: dict[str, dict[str, Any]] = {
         "containerd store also their content-store blobs - blobs, blob_bytes, "
         "blob_shared_bytes, blob_unique_bytes), containers "
         "with writable, init and log bytes and their effective log rotation, volumes with the "
-        "containers using them, build_cache_bytes, orphans, open_deleted, cannot_size.",
+        "containers using them, build_cache_bytes, orphans, open_deleted, cannot_size, "
+        "disagreements (a size Docker recorded that a walk of the same dir contradicts by more "
+        "than block rounding - both figures, the walk counted).",
         "type": "dict",
         "returned": "when usage and layers are true",
     },

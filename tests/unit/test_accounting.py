@@ -1200,6 +1200,7 @@ def test_a_snapshot_with_usage_and_nothing_else_is_an_empty_account() -> None:
         "orphans": [],
         "open_deleted": [],
         "cannot_size": [],
+        "disagreements": [],
     }
 
 
@@ -1473,3 +1474,92 @@ def test_blobs_that_cannot_be_sized_are_listed_never_0(section: dict[str, Any]) 
     assert [c["reason"] for c in again["cannot_size"]] == [
         "containerd's content records cannot be read: meta.db: bad magic"
     ] * 3
+
+
+# ---- a recorded size that disagrees with the disk ---------------------------------------------
+
+
+def disagreeing(recorded: int, walked: int, files: int, block: int) -> str:
+    return (
+        f"Docker recorded {recorded} bytes, a walk of the dir found {walked} bytes in {files}"
+        f" inodes: {abs(walked - recorded)} bytes apart, more than block rounding ({files}"
+        f" inodes x {block} bytes = {files * block}); the walk is counted: it is what the disk"
+        " holds"
+    )
+
+
+def test_a_recorded_size_the_walk_contradicts_is_reported_and_the_walk_counted() -> None:
+    """healthy()'s layerdb records 100 (base) and 50 (top); walked, a layer's dir may hold up
+    to one block per inode more or less (block rounding, link, lower, work/): the top's 8192
+    in 2 inodes agrees with 50 (8142 apart, 8192 allowed), the base's 12288 does not."""
+    snap = s.healthy()
+    usage = snap["usage"]
+    usage["walks"][f"{s.HOME}/{s.BASE}"] = walk(f"{s.HOME}/{s.BASE}", 12288)
+    usage["walks"][f"{s.HOME}/{s.TOP}"] = walk(f"{s.HOME}/{s.TOP}", 50 + 8192)
+    found = a.account(snap)
+    assert found["disagreements"] == [
+        {
+            "what": f"image layer {s.DIFFS[0]}",
+            "path": f"{s.HOME}/{s.BASE}",
+            "recorded": 100,
+            "walked": 12288,
+            "counted": "walked",
+            "reason": disagreeing(100, 12288, 2, 4096),
+        }
+    ]
+    # the walk is what is counted, and nothing is left unsized
+    assert [row["bytes"] for row in found["layers"]] == [12288, 50 + 8192]
+    assert data_root(snap)["parts"]["image_layers_unique"] == 12288 + 50 + 8192
+    assert found["cannot_size"] == []
+    # one byte more than block rounding allows is a disagreement too; fewer bytes as well
+    usage["walks"][f"{s.HOME}/{s.TOP}"] = walk(f"{s.HOME}/{s.TOP}", 50 + 8193)
+    usage["walks"][f"{s.HOME}/{s.BASE}"] = walk(f"{s.HOME}/{s.BASE}", 0)
+    usage["filesystems"]["data_root"]["block_size"] = 16
+    found = a.account(snap)
+    assert [(d["path"], d["reason"]) for d in found["disagreements"]] == [
+        (f"{s.HOME}/{s.BASE}", disagreeing(100, 0, 2, 16)),
+        (f"{s.HOME}/{s.TOP}", disagreeing(50, 50 + 8193, 2, 16)),
+    ]
+    # the filesystem's block size is what rounding allows: 64 KiB blocks take both
+    usage["filesystems"]["data_root"]["block_size"] = 65536
+    assert a.account(snap)["disagreements"] == []
+    assert a.brief(a.account(snap))["disagreement_count"] == 0
+
+
+def test_recorded_sizes_taken_without_a_walk_are_not_compared() -> None:
+    """Recorded sizes taken as they are (layers not walked) have nothing to disagree with."""
+    snap = recorded(s.healthy())
+    snap["usage"]["walks"][f"{s.HOME}/{s.BASE}"] = walk(f"{s.HOME}/{s.BASE}", 10 * MIB)
+    found = a.account(snap)
+    assert found["disagreements"] == []
+    assert found["layers"][0]["bytes"] == 100
+
+
+def test_containerd_recorded_sizes_are_set_against_their_walks(section: dict[str, Any]) -> None:
+    """Committed snapshots (image layers, an init layer, another snapshot) recorded at 4096
+    and walked: one layer, web's init layer and the removed container's init snapshot are
+    far from what containerd recorded; the rest agree within block rounding."""
+    snap = containerd_host(section, 2)
+    base = f"{section['snapshots_dir']}/snapshots"
+    snap["usage"]["walked_layers"] = True
+    walks = snap["usage"]["walks"]
+    for name in ("1", "3", "4", "11", "7"):
+        walks[f"{base}/{name}"] = walk(f"{base}/{name}", 4096 + 8192, 2)
+    walks[f"{base}/2"] = walk(f"{base}/2", 4096 + 8193, 2)
+    walks[f"{base}/5"] = walk(f"{base}/5", 40960, 2)
+    walks[f"{base}/9"] = walk(f"{base}/9", 4096 + 8193, 2)
+    found = a.account(snap)
+    assert [(d["what"], d["path"], d["recorded"], d["walked"]) for d in found["disagreements"]] == [
+        (f"image layer {C1}", f"{base}/2", 4096, 12289),
+        ("init layer of container web", f"{base}/5", 4096, 40960),
+        (f"snapshot {GONE}-init", f"{base}/9", 4096, 12289),
+    ]
+    assert [d["reason"] for d in found["disagreements"]] == [
+        disagreeing(4096, 12289, 2, 4096),
+        disagreeing(4096, 40960, 2, 4096),
+        disagreeing(4096, 12289, 2, 4096),
+    ]
+    assert {d["counted"] for d in found["disagreements"]} == {"walked"}
+    assert [r["init_bytes"] for r in found["containers"]] == [40960, 4096 + 8192]
+    brief = a.brief(found, top=2)
+    assert (len(brief["disagreements"]), brief["disagreement_count"]) == (2, 3)

@@ -274,6 +274,7 @@ def test_filesystem_says_bytes_and_inodes_as_df_does(tmp_path: Path) -> None:
         "dev",
         "mount_point",
         "size",
+        "block_size",
         "used",
         "free",
         "inodes",
@@ -286,6 +287,7 @@ def test_filesystem_says_bytes_and_inodes_as_df_does(tmp_path: Path) -> None:
         False,
     )
     assert (found["size"], found["inodes"]) == (fs.f_blocks * fs.f_frsize, fs.f_files)
+    assert found["block_size"] == fs.f_frsize > 0
     # one statvfs: what is used and what an unprivileged writer may still use fit in the size
     assert 0 < found["used"] <= found["size"] - found["free"]
     assert 0 < found["inodes_used"] <= found["inodes"] - found["inodes_free"]

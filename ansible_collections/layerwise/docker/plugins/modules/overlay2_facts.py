@@ -1043,6 +1043,11 @@ usage:
               description: Its size in bytes; present when it was read.
               type: int
               returned: when it was read
+            block_size:
+              description: 'Its allocation unit in bytes (statvfs f_frsize): what
+                block rounding rounds to; present when it was read.'
+              type: int
+              returned: when it was read
             used:
               description: Bytes used, as df counts them; present when it was
                 read.
@@ -1103,6 +1108,11 @@ usage:
               returned: when it was read
             size:
               description: Its size in bytes; present when it was read.
+              type: int
+              returned: when it was read
+            block_size:
+              description: 'Its allocation unit in bytes (statvfs f_frsize): what
+                block rounding rounds to; present when it was read.'
               type: int
               returned: when it was read
             used:
@@ -1278,7 +1288,9 @@ accounting:
     the containerd store also their content-store blobs - blobs, blob_bytes, blob_shared_bytes,
     blob_unique_bytes), containers with writable, init and log bytes and their
     effective log rotation, volumes with the containers using them, build_cache_bytes,
-    orphans, open_deleted, cannot_size.
+    orphans, open_deleted, cannot_size, disagreements (a size Docker recorded
+    that a walk of the same dir contradicts by more than block rounding - both
+    figures, the walk counted).
   type: dict
   returned: when usage and layers are true
 usage_brief:

@@ -24,6 +24,11 @@ Parts (``KINDS``, the order a report stacks them in):
 A size that cannot be known is listed in ``cannot_size`` with the reason, never counted as 0;
 the filesystems it lies on are then ``complete: false``.
 
+Where a size Docker recorded and a walk of the same dir are both known (``walked_layers``:
+image layers, containerd's committed snapshots and init layers), the walk is counted and the
+two are compared (``Ledger.compare``): apart by more than block rounding, they are listed in
+``disagreements`` with both figures, the dir, and which is counted and why.
+
 Per image: its layers' (snapshots') bytes, shared (used by 2+ images) and unique; on the
 containerd store also its content-store blobs apart (``image_blob_bytes``: the sizes
 containerd recorded in meta.db, shared and unique the same way).
@@ -66,6 +71,11 @@ FILE_DRIVERS = ("json-file", "local")
 BLOB_FIELDS = ("blobs", "blob_bytes", "blob_shared_bytes", "blob_unique_bytes")
 
 
+# a filesystem's allocation unit when the snapshot names none (statvfs f_frsize: ext4's and
+# xfs's default)
+BLOCK = 4096
+
+
 class Ledger:
     """The parts as they are added up, per filesystem (by device number)."""
 
@@ -74,6 +84,43 @@ class Ledger:
         self.parts: dict[int, dict[str, int]] = {}
         self.cannot: list[dict[str, Any]] = []
         self.incomplete: set[int] = set()
+        self.disagreements: list[dict[str, Any]] = []
+
+    def block_size(self, dev: int | None) -> int:
+        """The allocation unit of the filesystem with device ``dev`` (BLOCK if unknown)."""
+        for fs in self.filesystems.values():
+            if dev is not None and fs.get("dev") == dev and fs.get("block_size"):
+                return int(fs["block_size"])
+        return BLOCK
+
+    def compare(
+        self, what: str, path: str, recorded: int | None, walk: dict[str, Any] | None
+    ) -> None:
+        """Set a size Docker recorded against a walk of the same dir. The two count different
+        things by at most block rounding: overlay2 records apparent bytes of ``diff/``,
+        containerd allocated bytes of ``fs/``, the walk allocated bytes of the whole dir (its
+        ``link``, ``lower``, ``work/``): at most one block per inode walked. More than that
+        apart is a disagreement, listed with both figures; the walk is what is counted."""
+        if recorded is None or walk is None or "error" in walk:
+            return
+        walked, files = int(walk["bytes"]), int(walk.get("files", 0))
+        block = self.block_size(walk.get("dev"))
+        allowed = files * block
+        if abs(walked - recorded) <= allowed:
+            return
+        self.disagreements.append(
+            {
+                "what": what,
+                "path": path,
+                "recorded": recorded,
+                "walked": walked,
+                "counted": "walked",
+                "reason": f"Docker recorded {recorded} bytes, a walk of the dir found {walked}"
+                f" bytes in {files} inodes: {abs(walked - recorded)} bytes apart, more than"
+                f" block rounding ({files} inodes x {block} bytes = {allowed}); the walk is"
+                " counted: it is what the disk holds",
+            }
+        )
 
     def dev_of(self, path: str) -> int | None:
         """The device of the root filesystem ``path`` lies under (the longest root)."""
@@ -264,6 +311,8 @@ def account(snap: Snapshot) -> dict[str, Any]:
     for key, (name, recorded, why) in sorted(layers.items()):
         path = os.path.join(base, name)
         size, why = size_of(walks, path, recorded, why, walked_layers)
+        if walked_layers:
+            ledger.compare(f"image layer {key}", path, recorded, walks.get(path))
         count = len(users.get(key, []))
         kind = (
             ("image_layers_unused", "image_layers_unique")[count]
@@ -317,10 +366,14 @@ def account(snap: Snapshot) -> dict[str, Any]:
                 continue
             writable_dirs.add(path)
             walk = walks.get(path)
+            key = f"{cid}-init"
+            entry = (snap.get("containerd") or {}).get("snapshots", {}).get(key, {})
+            if field == "init_bytes" and store == "containerd" and walked_layers:
+                ledger.compare(
+                    f"init layer of container {row['name']}", path, entry.get("size"), walk
+                )
             if walk is None and field == "init_bytes" and store == "containerd":
                 # an init layer whose size is recorded (containerd commits it)
-                key = f"{cid}-init"
-                entry = (snap.get("containerd") or {}).get("snapshots", {}).get(key, {})
                 row[field] = ledger.add(
                     "writable_layers",
                     entry.get("size"),
@@ -381,6 +434,8 @@ def account(snap: Snapshot) -> dict[str, Any]:
             named.add(path)
             recorded, why = entry.get("size"), "containerd recorded no size for it"
             size, why = size_of(walks, path, recorded, why, walked_layers)
+            if walked_layers:
+                ledger.compare(f"snapshot {key}", path, recorded, walks.get(path))
             ledger.add("other_snapshots", size, path, f"snapshot {key}", why)
     if usage.get("content_store"):
         path = usage["content_store"]
@@ -431,6 +486,7 @@ def account(snap: Snapshot) -> dict[str, Any]:
         "orphans": orphan_rows,
         "open_deleted": list(usage.get("open_deleted", [])),
         "cannot_size": ledger.cannot,
+        "disagreements": ledger.disagreements,
     }
 
 
@@ -495,4 +551,6 @@ def brief(account_: dict[str, Any], top: int = TOP) -> dict[str, Any]:
         "open_deleted": account_["open_deleted"][:top],
         "cannot_size": account_["cannot_size"][:top],
         "cannot_size_count": len(account_["cannot_size"]),
+        "disagreements": account_["disagreements"][:top],
+        "disagreement_count": len(account_["disagreements"]),
     }

@@ -61,6 +61,8 @@ def filesystem(path: str) -> dict[str, Any]:
         "dev": dev,
         "mount_point": os.path.ismount(path),
         "size": fs.f_blocks * fs.f_frsize,
+        # its allocation unit: a file's bytes on disk are a multiple of it
+        "block_size": fs.f_frsize,
         "used": (fs.f_blocks - fs.f_bfree) * fs.f_frsize,
         # what an unprivileged writer can still use (df's Avail): root's reserve left out
         "free": fs.f_bavail * fs.f_frsize,
