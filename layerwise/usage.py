@@ -52,6 +52,16 @@ def human(size: int | None) -> str:
     return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
 
 
+def disagreements(entry: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+    """A host's recorded sizes that disagree with the disk (how many, and those it sent)."""
+    usage = entry.get("usage")
+    if not isinstance(usage, dict):
+        return 0, []
+    found = [d for d in usage.get("disagreements") or [] if isinstance(d, dict)]
+    count = _int(usage.get("disagreement_count"))
+    return (len(found) if count is None else max(count, len(found))), found
+
+
 def parts_of(fs: dict[str, Any]) -> list[tuple[str, int]]:
     """A filesystem's parts with bytes, and what is not accounted for, in KINDS order."""
     parts = fs.get("parts") or {}

@@ -8,7 +8,7 @@ import html
 from typing import Any
 
 from ..fleet import scope
-from ..usage import NAMES, filesystem, human, parts_of
+from ..usage import NAMES, disagreements, filesystem, human, parts_of
 
 STATUSES = ("fail", "cannot_check", "waived", "pass", "skip")
 MARKS = {"pass": "✓", "fail": "✗", "waived": "W", "cannot_check": "?", "skip": "·"}
@@ -180,6 +180,10 @@ def bar(fs: dict[str, Any]) -> str:
     return f'<div class="bar">{segments}</div>'
 
 
+def _bytes(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def disk(report: dict[str, Any]) -> str:
     """Where each measured host's bytes are: a bar per data root filesystem, with a key."""
     rows = []
@@ -194,13 +198,26 @@ def disk(report: dict[str, Any]) -> str:
         )
     if not rows:
         return "<p>No host's disk was measured (usage: false).</p>"
+    disagree = []
+    for host in report["hosts"]:
+        count, found = disagreements(host)
+        if count and filesystem(host):
+            items = "".join(
+                f"<li>{e(d.get('path'))}: recorded {e(human(_bytes(d.get('recorded'))))},"
+                f" walked {e(human(_bytes(d.get('walked'))))}</li>"
+                for d in found
+            )
+            disagree.append(
+                f'<p class="disagree">{e(host["name"])}: {e(count)} recorded sizes disagree'
+                f" with the disk (the walks are counted)</p><ul>{items}</ul>"
+            )
     key = "".join(
         f'<span class="key" style="background:{colour}"></span>{e(NAMES[kind])}'
         for kind, colour in COLOURS.items()
     )
     return (
         '<table id="disk"><tr><th>host</th><th>used</th><th>days left</th><th>where the bytes are</th></tr>'
-        f'{"".join(rows)}</table><p class="legend">{key}</p>'
+        f'{"".join(rows)}</table><p class="legend">{key}</p>{"".join(disagree)}'
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..fleet import OUTCOMES as COLUMNS
 from ..fleet import printable, scope
-from ..usage import NAMES, filesystem, human, parts_of
+from ..usage import NAMES, disagreements, filesystem, human, parts_of
 
 
 def safe(text: Any) -> str:
@@ -69,6 +69,10 @@ def drift_lines(report: dict[str, Any]) -> list[str]:
     ]
 
 
+def _bytes(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def disk(report: dict[str, Any]) -> list[str]:
     """Each measured host's data root: used of size, days left, its three largest parts;
     then the fleet's largest writable layers and logs."""
@@ -87,6 +91,18 @@ def disk(report: dict[str, Any]) -> list[str]:
             f"{human(fs.get('size')):>10}  {'-' if days is None else days:>9}  "
             + ", ".join(f"{NAMES[k]} {human(b)}" for k, b in largest)
         )
+    for host in measured:
+        count, found = disagreements(host)
+        if count:
+            lines.append(
+                f"DISAGREE {safe(host['name'])}: {count} recorded sizes disagree with the disk"
+                " (the walks are counted): "
+                + ", ".join(
+                    f"{safe(d.get('path'))} recorded {human(_bytes(d.get('recorded')))},"
+                    f" walked {human(_bytes(d.get('walked')))}"
+                    for d in found
+                )
+            )
     for field, title in (("writable_layers", "writable layers"), ("logs", "logs")):
         items = usage.get(field) or []
         if items:

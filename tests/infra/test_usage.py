@@ -229,3 +229,87 @@ def test_the_engines_own_figures_beside_ours(host: Any, measured: Snapshot, cont
     volumes = {v["Name"]: v["UsageData"]["Size"] for v in engine["Volumes"]}
     [volume] = [v for v in account["volumes"] if v["name"] == content["volume"]]
     assert volumes[content["volume"]] <= volume["bytes"] <= volumes[content["volume"]] + SLACK
+
+
+def test_no_recorded_size_disagrees_with_the_disk(measured: Snapshot) -> None:
+    """Layers walked: every size Docker recorded (layerdb size, containerd's committed
+    snapshots) is within block rounding of the walk of its dir on a healthy host."""
+    account = measured["accounting"]
+    assert account["layer_sizes"] == "walked"
+    assert account["layers"], "the sample images have layers"
+    assert account["disagreements"] == []
+    [fs] = [f for f in account["filesystems"] if f["name"] == "data_root"]
+    assert fs["block_size"] in (1024, 2048, 4096, 65536), fs
+
+
+# containerd's view of its content store, through its API (not meta.db): each blob's labels
+# (``ctr content ls``: digest, size, age, labels) and an index's or manifest's JSON
+# (``ctr content get``)
+DOCUMENTS = (  # an index or a manifest: read for the blobs it names
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+)
+
+
+@pytest.mark.image_store("containerd")
+def test_each_images_blobs_are_what_containerd_says(
+    host: Any, measured: Snapshot, sample: dict[str, Any], base: dict[str, Any]
+) -> None:
+    """Per image, its content-store blobs apart from its snapshots: the blobs its target
+    leads to through containerd's API (manifests' descriptors, gc.ref labels), each sized by
+    its file in the content store; shared: kept by 2+ images (the sample base's layers)."""
+    section = measured["containerd"]
+    namespace, store = section["namespace"], f"{section['root']}/io.containerd.content.v1.content"
+    listing = run(host, "ctr -n %s content ls", namespace).splitlines()[1:]
+    refs: dict[str, list[str]] = {}
+    for line in listing:
+        fields = line.split("\t")
+        labels = fields[-1] if len(fields) > 3 and "=" in fields[-1] else ""
+        refs[fields[0]] = [
+            value
+            for key, _, value in (item.partition("=") for item in labels.split(",") if item)
+            if key.startswith("containerd.io/gc.ref.content.")
+        ]
+    sizes = {
+        digest: int(run(host, "stat -c %%s %s", f"{store}/blobs/sha256/{digest[7:]}").strip())
+        for digest in refs
+    }
+    assert sizes == section["content"], "meta.db's sizes are the content store's files'"
+
+    def blobs_of(target: str) -> list[str]:
+        found, todo = [], [(target, True)]
+        while todo:
+            digest, document = todo.pop(0)
+            if digest not in refs:
+                continue
+            if digest not in found:
+                found.append(digest)
+                todo += [(ref, False) for ref in refs[digest]]
+            if document:
+                blob = json.loads(run(host, "ctr -n %s content get %s", namespace, digest))
+                children = [*blob.get("manifests", []), blob.get("config"), *blob.get("layers", [])]
+                todo += [(c["digest"], c["mediaType"] in DOCUMENTS) for c in children if c]
+        return found
+
+    images = {row["id"]: row for row in measured["accounting"]["images"]}
+    expected = {image: blobs_of(image) for image in images}
+    users = {d: sum(d in blobs for blobs in expected.values()) for d in sizes}
+    for image, blobs in expected.items():
+        row = images[image]
+        shared = sum(sizes[d] for d in set(blobs) if users[d] > 1)
+        total = sum(sizes[d] for d in set(blobs))
+        assert (row["blobs"], row["blob_bytes"], row["blob_shared_bytes"]) == (
+            len(set(blobs)),
+            total,
+            shared,
+        ), row
+        assert row["blob_unique_bytes"] == total - shared
+    # the sample image keeps its base's layer blobs, which the base keeps too: shared
+    base_layers = [d for d in expected[base["id"]] if not refs[d] and sizes[d] > MIB]
+    assert base_layers, "the base image's layers are in the content store"
+    assert set(base_layers) <= set(expected[sample["id"]])
+    assert images[sample["id"]]["blob_shared_bytes"] >= sum(sizes[d] for d in base_layers)
+    # the snapshots are shown apart: the same image's unpacked bytes are the layers'
+    assert images[sample["id"]]["bytes"] != images[sample["id"]]["blob_bytes"]

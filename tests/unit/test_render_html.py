@@ -502,3 +502,40 @@ def test_a_filesystem_of_unknown_size_is_an_empty_bar() -> None:
     assert (
         html.bar({"size": 0, "parts": {"logs": 5}, "unaccounted": 0}) == '<div class="bar"></div>'
     )
+
+
+def with_disagreement(report: dict[str, Any]) -> dict[str, Any]:
+    """web-1 sent one of its two recorded sizes that disagree with the disk (top 1), a
+    path carrying markup, and the images' blob figures of the containerd store."""
+    usage = report["hosts"][1]["usage"]
+    usage["disagreements"] = [
+        {
+            "what": "image layer sha256:ab",
+            "path": "/var/lib/docker/overlay2/<b>x</b>",
+            "recorded": 100,
+            "walked": 3 * 1024 * 1024,
+            "counted": "walked",
+            "reason": "Docker recorded 100 bytes, ...",
+        }
+    ]
+    usage["disagreement_count"] = 2
+    usage["images"] = [
+        {"id": "sha256:ab", "tags": ["app:1"], "layers": 2, "bytes": 300, "shared_bytes": 100,
+         "unique_bytes": 200, "blobs": 4, "blob_bytes": 250, "blob_shared_bytes": 90,
+         "blob_unique_bytes": 160},
+    ]  # fmt: skip
+    return report
+
+
+def test_recorded_sizes_that_disagree_are_listed_under_the_bars(report: dict[str, Any]) -> None:
+    schema = json.loads((ROOT / "schema/compliance.schema.json").read_text())
+    jsonschema.validate(with_disagreement(report), schema)
+    assert html.disk(report).endswith(
+        '</p><p class="disagree">web-1: 2 recorded sizes disagree with the disk (the walks are'
+        " counted)</p><ul><li>/var/lib/docker/overlay2/&lt;b&gt;x&lt;/b&gt;: recorded 100 B,"
+        " walked 3.0 MiB</li></ul>"
+    )
+    report["hosts"][1]["usage"]["disagreements"] = ["... and 5 more", {"path": "p"}]
+    assert "<li>p: recorded ?, walked ?</li></ul>" in html.disk(report)
+    report["hosts"][1]["usage"].update(disagreements=[], disagreement_count=0)
+    assert "disagree" not in html.disk(report)

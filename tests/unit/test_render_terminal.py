@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from layerwise.render import terminal
 
-from .test_render_html import fleet_report
+from .test_render_html import fleet_report, with_disagreement
 
 EXPECTED = """\
 host   state          pass    fail  waived  cannot    skip
@@ -57,3 +57,20 @@ def test_without_a_measured_host_the_terminal_has_no_disk_lines() -> None:
     report["usage"]["writable_layers"] = report["usage"]["logs"] = []
     assert "\ndisk " not in terminal.render(report)
     assert "largest" not in terminal.render(report)
+
+
+def test_recorded_sizes_that_disagree_are_said_per_host() -> None:
+    report = with_disagreement(fleet_report())
+    lines = terminal.render(report).splitlines()
+    assert (
+        "DISAGREE web-1: 2 recorded sizes disagree with the disk (the walks are counted):"
+        " /var/lib/docker/overlay2/<b>x</b> recorded 100 B, walked 3.0 MiB"
+    ) in lines
+    report["hosts"][1]["usage"]["disagreements"][0]["path"] = "\x1b[2Jx"
+    assert "DISAGREE web-1: 2 recorded sizes disagree with the disk (the walks are counted):" in (
+        terminal.render(report)
+    )
+    assert "\x1b" not in terminal.render(report)
+    del report["hosts"][1]["usage"]["disagreements"]
+    del report["hosts"][1]["usage"]["disagreement_count"]
+    assert "DISAGREE" not in terminal.render(report)
