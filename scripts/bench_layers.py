@@ -242,13 +242,37 @@ class Content:
     def __init__(self, home: Path) -> None:
         self.blobs = home / "blobs" / "sha256"
         self.blobs.mkdir(parents=True)
+        # what containerd's meta.db records of each blob: v1/moby/content/blob/<digest>
+        self.records: dict[bytes, Any] = {}
 
     def put(self, media_type: str, blob: dict[str, Any]) -> dict[str, Any]:
-        """Store ``blob``; its descriptor."""
+        """Store ``blob``; its descriptor. A manifest's gc.ref labels name its config and
+        layers, as containerd's pull and moby's builds label them."""
         raw = json.dumps(blob, separators=(",", ":")).encode()
         digest = hashlib.sha256(raw).hexdigest()
         (self.blobs / digest).write_bytes(raw)
+        children = [blob["config"], *blob["layers"]] if "layers" in blob else []
+        labels = {
+            f"containerd.io/gc.ref.content.{n}".encode(): c["digest"].encode()
+            for n, c in enumerate(children)
+        }
+        self.record(f"sha256:{digest}", len(raw), labels)
         return {"mediaType": media_type, "digest": f"sha256:{digest}", "size": len(raw)}
+
+    def record(self, digest: str, size: int, labels: dict[bytes, bytes] | None = None) -> None:
+        """A blob in meta.db (a layer's is recorded, its file not written: never read)."""
+        self.records[digest.encode()] = {b"size": uvarint(size << 1), b"labels": labels or {}}
+
+    def write_meta(self, daemon: Path, images: list[dict[str, Any]]) -> None:
+        """containerd's meta.db: moby's images (name -> target) and content records."""
+        names = {
+            image["RepoTags"][0].encode(): {b"target": {b"digest": image["Id"].encode()}}
+            for image in images
+        }
+        tree = {b"v1": {b"moby": {b"images": names, b"content": {b"blob": self.records}}}}
+        path = daemon / "io.containerd.metadata.v1.bolt" / "meta.db"
+        path.parent.mkdir(parents=True)
+        boltwrite.write(str(path), tree)
 
 
 def craft_containerd(root: Path, count: int, running: bool) -> Crafted:
@@ -292,6 +316,8 @@ def craft_containerd(root: Path, count: int, running: bool) -> Crafted:
                 ],
             },
         )
+        for d in diffs:
+            content.record(f"sha256:{sha(f'gz {d}')}", 1)
         index = content.put(
             "application/vnd.oci.image.index.v1+json",
             {
@@ -330,6 +356,7 @@ def craft_containerd(root: Path, count: int, running: bool) -> Crafted:
             f"workdir={snapshots}/{own}/work {target}"
         )
     snapshotter.write()
+    content.write_meta(daemon, images)
     info = {
         "Driver": "overlayfs",
         "DriverStatus": [["driver-type", "io.containerd.snapshotter.v1"]],
@@ -420,6 +447,10 @@ def run_once(zipapp: Path, params: str, store: str, prefix: list[str]) -> dict[s
     assert not unhealthy, f"the crafted store is not healthy: {unhealthy}"
     if store == "containerd":
         assert snap["containerd"]["error"] == "", snap["containerd"]["error"]
+        assert snap["containerd"]["content_error"] == "", snap["containerd"]["content_error"]
+        blobs = snap["containerd"]["image_blobs"]
+        assert blobs, "no image's blobs read"
+        assert all(len(b) >= 3 for b in blobs.values()), "each image: index, manifest, config.."
         layers = sum(k.startswith("sha256:") for k in snap["containerd"]["snapshots"])
     else:
         layers = len(snap["overlay2"]["layers"])

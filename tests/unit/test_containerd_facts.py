@@ -445,3 +445,21 @@ def test_read_content_gives_the_section_its_content(tmp_path: Path) -> None:
     assert broken["content_error"]
     unknown = c.read_content({"root": "", "error": "x"}, [digest("indexA")])
     assert unknown["content_error"] == "containerd's root is unknown"
+
+
+def test_meta_db_is_parsed_once_for_images_and_content_while_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = content_root(tmp_path)
+    loads = []
+    load = bolt.load
+    monkeypatch.setattr(bolt, "load", lambda path: loads.append(path) or load(path))
+    assert c.image_refs(str(root), "moby") == []
+    assert c.content_records(str(root), "moby")[0][digest("stray")] == 77
+    assert len(loads) == 1
+    meta = root / c.METADATA_DB
+    data = meta.read_bytes()
+    meta.unlink()
+    meta.write_bytes(data)  # another file: read again
+    c.content_records(str(root), "moby")
+    assert len(loads) == 2

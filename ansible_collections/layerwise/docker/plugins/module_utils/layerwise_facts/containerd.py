@@ -356,6 +356,23 @@ METADATA_DB = os.path.join("io.containerd.metadata.v1.bolt", "meta.db")
 DANGLING = "moby-dangling@"
 
 
+# containerd's meta.db as last parsed: (path, its stat's identity, the buckets); one read of
+# a host asks for it twice (its images, its content) and parsing it is most of their cost
+_METADATA: list[tuple[str, tuple[int, int, int, int], bolt.Bucket]] = []
+
+
+def metadata(root: str) -> bolt.Bucket:
+    """containerd's own bolt db under ``root``, parsed once while the file is unchanged."""
+    path = os.path.join(root, METADATA_DB)
+    info = os.stat(path)
+    identity = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    if _METADATA and _METADATA[0][:2] == (path, identity):
+        return _METADATA[0][2]
+    db = bolt.load(path)
+    _METADATA[:] = [(path, identity, db)]
+    return db
+
+
 def familiar(name: str) -> str:
     """A reference as ``docker images`` shows it: docker.io/library/ and docker.io/ dropped."""
     for prefix in ("docker.io/library/", "docker.io/"):
@@ -374,7 +391,7 @@ def image_refs(root: str, namespace: str) -> list[dict[str, Any]]:
     image ``moby-dangling@<digest>``. On Docker 28 /images/json takes 1.6 s for 1,100 layers
     (it sizes every image's snapshots); this read takes milliseconds.
     """
-    db = bolt.load(os.path.join(root, METADATA_DB))
+    db = metadata(root)
     space = (db.buckets.get(b"v1") or bolt.Bucket()).buckets.get(namespace.encode())
     if space is None:
         return []
@@ -412,7 +429,7 @@ def content_records(
     (a varint) and ``.../labels``, written when the blob is committed to the content store;
     ``core/metadata/gc.go`` follows the gc.ref labels.
     """
-    db = bolt.load(os.path.join(root, METADATA_DB))
+    db = metadata(root)
     space = (db.buckets.get(b"v1") or bolt.Bucket()).buckets.get(namespace.encode())
     content = (space or bolt.Bucket()).buckets.get(b"content") or bolt.Bucket()
     sizes: dict[str, int | None] = {}
