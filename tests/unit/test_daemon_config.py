@@ -56,7 +56,7 @@ def test_input_is_not_modified() -> None:
 
 
 def test_non_object_is_rejected() -> None:
-    with pytest.raises(TypeError, match="JSON object"):
+    with pytest.raises(TypeError, match=r"^daemon\.json must hold a JSON object, not list$"):
         merge(["not", "an", "object"], "overlay2", [], "/var/lib/docker")  # type: ignore[arg-type]
 
 
@@ -245,6 +245,13 @@ def test_no_log_rotation_leaves_log_opts_as_they_are() -> None:
         merged = merge(existing, "overlay2", [], "/var/lib/docker", log_rotation=rotation)
         assert merged["log-opts"] == {"max-size": "10m"}
     assert "log-opts" not in merge({}, "overlay2", [], "/var/lib/docker", log_rotation={})
+
+
+def test_log_opts_that_are_not_an_object_are_not_replaced() -> None:
+    """The guard refuses such a file with the fix; the merge never drops what it holds."""
+    with pytest.raises(TypeError, match=r"^daemon\.json's log-opts must be an object, not 'x'$"):
+        merge({"log-opts": "x"}, "overlay2", [], "/d", log_rotation={"max-size": "1m"})
+    assert merge({"log-opts": "x"}, "overlay2", [], "/d")["log-opts"] == "x"
 
 
 @pytest.mark.parametrize(

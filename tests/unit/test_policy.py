@@ -73,6 +73,8 @@ def test_the_roles_promise_is_a_valid_policy(source: str, opts: list[str], owns_
     }
     assert policy["data_root_own_filesystem"] is owns_fs
     assert policy["fstab_entry"] is owns_fs
+    assert policy["mount_dependency"] is owns_fs
+    assert policy["log_rotation"] is False, "containers' log rotation is not the role's promise"
     assert policy["backing_filesystems"] == (["xfs"] if source else ["xfs", "ext4"])
     assert policy["image_store"] == "overlay2"
     assert policy["driver"] == "overlay2"

@@ -105,8 +105,10 @@ def daemon_config(
         merged.pop("features")  # held only the migration flag, now removed
     merged["data-root"] = data_root
     if log_rotation:
-        kept = merged.get("log-opts")
-        merged["log-opts"] = {**(kept if isinstance(kept, dict) else {}), **log_rotation}
+        kept = merged.get("log-opts", {})
+        if not isinstance(kept, dict):  # the guard refuses it first, with the fix
+            raise TypeError(f"daemon.json's log-opts must be an object, not {kept!r}")
+        merged["log-opts"] = {**kept, **log_rotation}
     return merged
 
 
@@ -145,14 +147,13 @@ def log_holdouts(snap: dict[str, Any], rotation: dict[str, str]) -> list[str]:
     driver = new_log_driver(snap)
     found = []
     for container in snap.get("containers") or []:
-        had, options = container.get("log_driver", ""), container.get("log_options") or {}
+        had, options = container["log_driver"], container["log_options"]
         if had not in ROTATING_DRIVERS:
             continue
         if had == driver and all(options.get(k) == v for k, v in rotation.items()):
             continue
         kept = ", ".join(f"{k} {options[k]}" for k in ("max-size", "max-file") if k in options)
-        state = "running" if container.get("running") else container.get("status") or "stopped"
-        found.append(f"{container.get('name', '')} ({had}, {kept or 'no max-size'}; {state})")
+        found.append(f"{container['name']} ({had}, {kept or 'no max-size'}; {container['status']})")
     return sorted(found)
 
 
@@ -179,7 +180,7 @@ def role_policy(
         if opts:
             daemon_json["storage-opts"] = list(opts)
     policy: dict[str, Any] = {
-        "driver": STORE_DRIVERS[store] if store != "overlay2" else driver,
+        "driver": STORE_DRIVERS[store],  # what docker info calls it; driver is overlay2
         "image_store": store,
         "data_root": data_root,
         "daemon_json": daemon_json,
