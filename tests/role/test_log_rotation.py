@@ -98,3 +98,30 @@ def test_log_rotation_reaches_new_containers_and_names_the_old_ones(
     assert f"{NEW} (" not in out, (
         "a container created with the rotation is named as keeping old settings"
     )
+
+
+@pytest.fixture
+def journald_in_daemon_json(host: Any) -> Iterator[None]:
+    """daemon.json asks for the journald log driver (Docker not restarted); put back after."""
+    host.check_output("cp -p %s %s", DAEMON_JSON, KEPT)
+    host.check_output(
+        "python3 -c %s %s",
+        "import json,sys; p=sys.argv[1]; d=json.load(open(p)); d['log-driver']='journald'; "
+        "json.dump(d, open(p, 'w'))",
+        DAEMON_JSON,
+    )
+    yield
+    host.check_output("mv %s %s", KEPT, DAEMON_JSON)
+
+
+@pytest.mark.usefixtures("journald_in_daemon_json")
+def test_log_rotation_for_a_driver_without_files_is_refused(host: Any, run_role: RunRole) -> None:
+    before, restarted = host.check_output("sha256sum %s", DAEMON_JSON), started(host)
+    rc, out = run_role(**ROTATION)
+    assert rc != 0
+    said = " ".join(out.split())
+    assert "but new containers on" in said, out[-3000:]
+    assert "log with journald, which keeps no log file" in said
+    assert "Leave docker_storage_log_max_size and docker_storage_log_max_file empty" in said
+    assert host.check_output("sha256sum %s", DAEMON_JSON) == before, "daemon.json changed"
+    assert started(host) == restarted, "Docker was restarted"
