@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 
+from tests.waiting import wait_for
+
 from .conftest import RunRole
+from .test_faults import RESTART_WAIT_S, Facts, judge, layer_store_findings, running_containers
 
 pytestmark = pytest.mark.role
 
@@ -182,9 +185,16 @@ def test_overlay2_size_needs_xfs_quota_in_the_kernel(host: Any, run_role: RunRol
     assert "kernel XFS quota not supported" in out
 
 
-def test_failed_restart_rolls_daemon_json_back(host: Any, run_role: RunRole) -> None:
-    """An option dockerd rejects at start: the role restores daemon.json and Docker."""
+def test_failed_restart_rolls_daemon_json_back(
+    host: Any, run_role: RunRole, facts: Facts, policy: dict[str, Any]
+) -> None:
+    """An option dockerd rejects at start: the role restores daemon.json and Docker, and the
+    containers that ran run again, mounted. A dockerd that fails to start unmounts every
+    container's overlay, also those live-restore kept running (Debian 13's instance): the
+    role stops and starts those, which mounts them again."""
     digest_before, _ = host_state(host)
+    running = running_containers(host)
+    assert running, "no running container to see come back"
     rc, out = run_role(docker_storage_opts=["overlay2.bogus_option=1"])
     assert rc != 0
     assert "The previous daemon.json was restored and Docker is running again" in out
@@ -192,6 +202,13 @@ def test_failed_restart_rolls_daemon_json_back(host: Any, run_role: RunRole) -> 
     assert host_state(host)[0] == digest_before
     assert host.service("docker").is_running
     assert host.check_output("docker info --format '{{.Driver}}'") == "overlay2"
+    # without live-restore, dockerd stopped them and their restart policy starts them
+    wait_for(
+        "the containers that ran running again",
+        lambda: running_containers(host) == running,
+        RESTART_WAIT_S,
+    )
+    assert layer_store_findings(judge(facts, policy)) == []
 
 
 @pytest.fixture
