@@ -6,8 +6,9 @@ Every test here grows the filesystem for good (xfs never shrinks): they run afte
 the role suite (tests/role/conftest.py), and each asks for the size the host has now plus a
 little, never for a size it had before. After each: Docker was not restarted, every image
 still runs, and every byte each container's files and each volume held before is unchanged.
-Their names carry ``grow_in_place`` so that molecule's verify runs them on every instance
-(xfs and ext4).
+Their names carry ``grow_in_place`` so that molecule's verify runs them where growth runs
+(Debian 12's xfs and ext4, Debian 13's instance, Docker 28's containerd store), after the
+rest of the role suite there too.
 """
 
 from __future__ import annotations
