@@ -636,8 +636,10 @@ def containers_stopped(host: Any) -> Iterator[list[str]]:
     """The running containers stopped first, started again after (once Docker runs).
 
     With live-restore (the Debian 13 instance), running containers outlive dockerd; a
-    dockerd that then fails to start left them running without their overlay mounts on the
-    host (OVL-010, seen in CI): a fault of its own, not the one this test injects.
+    dockerd that then fails to start unmounts every container's overlay on its way out and
+    leaves them running without their mounts on the host (OVL-010): a fault of its own, not
+    the one this test injects. The role repairs it only after its own failed restart (its
+    rollback, test_refusals.py); here the failed start is the test's.
     """
     running = running_containers(host)
     if running:
