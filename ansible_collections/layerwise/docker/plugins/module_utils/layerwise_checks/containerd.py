@@ -191,8 +191,8 @@ def _number(name: str) -> tuple[int, str]:
     severity="high",
     rationale="A container mounted over other snapshots than its own, its -init and its "
     "image's runs other files than the image promises.",
-    remediation="Restart the container (docker restart <name>); if the mount stays wrong, "
-    "recreate it from its image.",
+    remediation="Stop and start the container (docker stop <name>, then docker start "
+    "<name>); if the mount stays wrong, recreate it from its image.",
 )
 def container_mounts(snap: Snapshot, policy: Policy) -> list[str]:
     found = store(snap, policy)

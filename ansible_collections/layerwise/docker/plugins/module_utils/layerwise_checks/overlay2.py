@@ -426,8 +426,9 @@ def stray_mounts(snap: Snapshot, policy: Policy) -> list[str]:
     severity="high",
     rationale="A container mounted over other layers than its image's runs other files than "
     "the image promises.",
-    remediation="Restart the container (docker restart <name>); if the mount stays wrong, "
-    "recreate it from its image.",
+    remediation="Stop and start the container (docker stop <name>, then docker start <name>: "
+    "docker restart does not mount again a container whose mount a failed dockerd start took, "
+    "as with live-restore); if the mount stays wrong, recreate it from its image.",
 )
 def container_mounts(snap: Snapshot, policy: Policy) -> list[str]:
     store_asked(snap, policy, "graphdriver")
