@@ -42,21 +42,26 @@ def read_bytes(
     open dir (a short walk, not the whole path)."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY, dir_fd=dir_fd)
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise Unreadable(f"{path}: not a regular file but a {file_type(mode)}")
-        data = os.read(fd, _SMALL if regular else _CHUNK)
-        if not regular or len(data) == _SMALL:
-            chunks, size = [data], len(data)
-            while chunks[-1] and size <= limit:
-                chunks.append(os.read(fd, min(_CHUNK, limit + 1 - size)))
-                size += len(chunks[-1])
-            data = b"".join(chunks)
-        if len(data) > limit:
-            raise Unreadable(f"{path}: larger than {limit} bytes, more than the reader reads")
-        return data
+        return read_open(fd, path, os.fstat(fd).st_mode, regular, limit)
     finally:
         os.close(fd)
+
+
+def read_open(fd: int, path: str, mode: int, regular: bool, limit: int = MAX_FILE) -> bytes:
+    """The bytes of ``path``, open as ``fd`` with st_mode ``mode``, as ``read_bytes`` reads
+    them (Unreadable when it is not a regular file or larger than ``limit``)."""
+    if not stat.S_ISREG(mode):
+        raise Unreadable(f"{path}: not a regular file but a {file_type(mode)}")
+    data = os.read(fd, _SMALL if regular else _CHUNK)
+    if not regular or len(data) == _SMALL:
+        chunks, size = [data], len(data)
+        while chunks[-1] and size <= limit:
+            chunks.append(os.read(fd, min(_CHUNK, limit + 1 - size)))
+            size += len(chunks[-1])
+        data = b"".join(chunks)
+    if len(data) > limit:
+        raise Unreadable(f"{path}: larger than {limit} bytes, more than the reader reads")
+    return data
 
 
 def read_text(path: str, regular: bool = False, dir_fd: int | None = None) -> str | None:
@@ -67,12 +72,42 @@ def read_text(path: str, regular: bool = False, dir_fd: int | None = None) -> st
     file object: the reader reads tens of thousands of these.
     """
     try:
-        text = read_bytes(path, regular, dir_fd).decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+        return as_text(read_bytes(path, regular, dir_fd))
+    except OSError:
+        return None
+
+
+def as_text(data: bytes) -> str | None:
+    """A small file's bytes as ``read_text`` gives them: UTF-8 (None when not), newlines
+    made ``\n``, without the trailing ones."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
         return None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.rstrip("\n")
+
+
+def lstat_and_text(path: str, dir_fd: int) -> tuple[int, str | None] | None:
+    """A file on disk that is not a symlink: its st_mode (as lstat says it) and its text (as
+    ``read_text(path, True, dir_fd)`` reads it), from one open; None when it cannot be opened
+    without following a symlink (a symlink, a socket, gone): then lstat it and read it apart.
+
+    One open, fstat, read and close instead of a stat more: the reader reads each layer
+    dir's link and lower files."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW, dir_fd=dir_fd)
+    except OSError:
+        return None
+    try:
+        mode = os.fstat(fd).st_mode
+        try:
+            return mode, as_text(read_open(fd, path, mode, True))
+        except OSError:
+            return mode, None
+    finally:
+        os.close(fd)
 
 
 _FILE_TYPES = {

@@ -10,7 +10,7 @@ import stat
 from typing import Any
 
 from .engine import DockerAPI
-from .files import file_type, read_bytes, read_text
+from .files import file_type, lstat_and_text, read_bytes, read_text
 from .images import image_entry
 
 LAYERDB_FILES = ("cache-id", "diff", "parent", "size")
@@ -42,20 +42,40 @@ def open_dir(path: str) -> int:
 # paths relative to it: tens of thousands of stats and reads walk two names, not the whole path.
 
 
+# the files of a layer dir the reader reads: each stat'ed and read from one open
+READ_PARTS = ("link", "lower")
+
+
 def read_layer_dir(home_fd: int, name: str, path: str, mode: int) -> dict[str, Any]:
     """Layer dir ``name`` of the home open as ``home_fd`` (at ``path``, with st_mode ``mode``):
     its mode, each part's type and mode, the link id and the lower chain."""
     parts: dict[str, dict[str, Any]] = {}
     layer: dict[str, Any] = {"mode": stat.S_IMODE(mode), "parts": parts}
+    texts: dict[str, str | None] = {}
     with os.scandir(path) as entries:
         for entry in entries:
-            part = entry_mode(f"{name}/{entry.name}", home_fd)
+            part_path = f"{name}/{entry.name}"
+            found = lstat_and_text(part_path, home_fd) if entry.name in READ_PARTS else None
+            if found is None:
+                part = entry_mode(part_path, home_fd)
+            else:
+                part, texts[entry.name] = found
             if part is not None:
                 parts[entry.name] = {"type": file_type(part), "mode": stat.S_IMODE(part)}
-    layer["link"] = read_text(f"{name}/link", True, home_fd) if "link" in parts else None
-    lower = read_text(f"{name}/lower", True, home_fd) if "lower" in parts else None
+    layer["link"] = part_text(home_fd, name, "link", parts, texts)
+    lower = part_text(home_fd, name, "lower", parts, texts)
     layer["lower"] = lower.split(":") if lower else []
     return layer
+
+
+def part_text(
+    home_fd: int, name: str, part: str, parts: dict[str, Any], texts: dict[str, str | None]
+) -> str | None:
+    """A part's text: as read with its mode, else read now (a symlink is followed); None
+    when the layer dir has no such part."""
+    if part in texts:
+        return texts[part]
+    return read_text(f"{name}/{part}", True, home_fd) if part in parts else None
 
 
 def read_overlay2(home: str) -> dict[str, Any]:
