@@ -46,9 +46,12 @@ def open_dir(path: str) -> int:
 READ_PARTS = ("link", "lower")
 
 
-def read_layer_dir(home_fd: int, name: str, path: str, mode: int) -> dict[str, Any]:
+def read_layer_dir(
+    home_fd: int, name: str, path: str, mode: int, entries_seen: dict[str, str]
+) -> dict[str, Any]:
     """Layer dir ``name`` of the home open as ``home_fd`` (at ``path``, with st_mode ``mode``):
-    its mode, each part's type and mode, the link id and the lower chain."""
+    its mode, each part's type and mode, the link id and the lower chain, whose entries are
+    the string objects ``entries_seen`` holds (see ``shared``)."""
     parts: dict[str, dict[str, Any]] = {}
     layer: dict[str, Any] = {"mode": stat.S_IMODE(mode), "parts": parts}
     texts: dict[str, str | None] = {}
@@ -64,8 +67,16 @@ def read_layer_dir(home_fd: int, name: str, path: str, mode: int) -> dict[str, A
                 parts[entry.name] = {"type": file_type(part), "mode": stat.S_IMODE(part)}
     layer["link"] = part_text(home_fd, name, "link", parts, texts)
     lower = part_text(home_fd, name, "lower", parts, texts)
-    layer["lower"] = lower.split(":") if lower else []
+    layer["lower"] = shared(lower.split(":"), entries_seen) if lower else []
     return layer
+
+
+def shared(strings: list[str], seen: dict[str, str]) -> list[str]:
+    """``strings`` with each one replaced by the equal string ``seen`` already holds (added
+    when new). A lower chain repeats its parent's: on thousands of layers a hundred deep
+    the chains hold a few thousand distinct entries, not half a million copies, and the
+    checks compare them as the same objects."""
+    return list(map(seen.setdefault, strings, strings))
 
 
 def part_text(
@@ -96,6 +107,7 @@ def read_overlay2(home: str) -> dict[str, Any]:
         return facts
     facts["mode"] = stat.S_IMODE(os.stat(home).st_mode)
     home_fd = open_dir(home)
+    entries_seen: dict[str, str] = {}  # lower entries, one string object each
     try:
         with os.scandir(home) as entries:
             for entry in entries:
@@ -110,7 +122,7 @@ def read_overlay2(home: str) -> dict[str, Any]:
                         }
                 elif stat.S_ISDIR(mode):
                     try:
-                        layer = read_layer_dir(home_fd, entry.name, entry.path, mode)
+                        layer = read_layer_dir(home_fd, entry.name, entry.path, mode, entries_seen)
                     except FileNotFoundError:
                         continue
                     facts["layers"][entry.name] = layer
