@@ -51,14 +51,15 @@ from scripts import boltwrite
 CHAIN = 110  # layers per image, as make bench loads them
 BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
-# One fresh process: import the zipapp, read, judge, encode; the phases' seconds on stderr.
+# One fresh process: import the zipapp, read, judge, encode (as a host does); the phases'
+# seconds on stderr.
 CHILD = """\
 import sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, sys.argv[1])  # the zipapp: the reader and the judge as shipped to hosts
 import json
 import layerwise_checks
-from layerwise_facts import snapshot, standalone_params
+from layerwise_facts import encode, snapshot, standalone_params
 t1 = time.perf_counter()
 snap = snapshot(standalone_params(["-c", "--params", sys.argv[2]]))
 t2 = time.perf_counter()
@@ -67,7 +68,7 @@ t2a = time.perf_counter()
 snap["results"] = layerwise_checks.results(snap)
 snap["findings"] = layerwise_checks.failed(snap["results"])
 t3 = time.perf_counter()
-out = json.dumps(snap)
+out = encode(snap)  # as the reader run on a host encodes it
 t4 = time.perf_counter()
 sys.stdout.write(out)
 sys.stderr.write(json.dumps({"import": t1 - t0, "read": t2 - t1, "account": t2a - t2,

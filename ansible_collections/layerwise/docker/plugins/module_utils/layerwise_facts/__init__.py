@@ -19,6 +19,14 @@ from __future__ import annotations
 
 from .params import ARGUMENT_SPEC, BadParams, standalone_params
 from .reader import snapshot, summary
-from .standalone import run
+from .standalone import encode, run
 
-__all__ = ["ARGUMENT_SPEC", "BadParams", "run", "snapshot", "standalone_params", "summary"]
+__all__ = [
+    "ARGUMENT_SPEC",
+    "BadParams",
+    "encode",
+    "run",
+    "snapshot",
+    "standalone_params",
+    "summary",
+]
