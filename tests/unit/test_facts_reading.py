@@ -123,6 +123,42 @@ def test_digest_of_a_tree_changes_with_content_and_mode_only(root: Path) -> None
     assert files.digest_tree(str(root / "missing")) is None
 
 
+def parts_as_lstat_sees_them(layer: Path) -> dict[str, dict[str, Any]]:
+    found = {}
+    for part in layer.iterdir():
+        mode = part.lstat().st_mode
+        found[part.name] = {"type": files.file_type(mode), "mode": stat.S_IMODE(mode)}
+    return found
+
+
+def test_link_and_lower_read_in_one_open_are_what_lstat_and_read_text_see(root: Path) -> None:
+    """The reader takes link's and lower's mode from the open it reads them with; a symlink
+    (followed for its text), a fifo, a dir, CRLF or bad UTF-8 read as lstat and read_text
+    see them."""
+    home = root / "overlay2"
+    top, base = home / s.TOP, home / s.BASE
+    (top / "link").rename(top / "link.real")
+    (top / "link").symlink_to("link.real")
+    (top / "lower").unlink()
+    os.mkfifo(top / "lower")
+    (base / "lower").mkdir()
+    odd = home / ("e" * 64)
+    write_layer(home, odd.name, [s.BASE, s.TOP], link="ODDAAAAAAAAAAAAAAAAAAAAAAA")
+    (odd / "lower").write_text(f"l/{s.LINKS[s.TOP]}:l/{s.LINKS[s.BASE]}\r\n")
+    (odd / "link").write_bytes(b"\xff\xfe")
+    layers = graphdriver.read_overlay2(str(home))["layers"]
+    for layer in (top, base, odd):
+        read = layers[layer.name]
+        assert read["parts"] == parts_as_lstat_sees_them(layer)
+        assert read["link"] == files.read_text(str(layer / "link"), True)
+    assert layers[s.TOP]["link"] == s.LINKS[s.TOP]  # through the symlink
+    assert layers[s.TOP]["parts"]["link"]["type"] == "symlink"
+    assert layers[s.TOP]["lower"] == []
+    assert layers[s.BASE]["lower"] == []
+    assert layers[odd.name]["lower"] == [f"l/{s.LINKS[s.TOP]}", f"l/{s.LINKS[s.BASE]}"]
+    assert layers[odd.name]["link"] is None
+
+
 def test_a_plain_file_in_l_is_read_as_a_broken_link(root: Path) -> None:
     (root / "overlay2/l/NOTALINKAAAAAAAAAAAAAAAAAA").write_text("x")
     snap = read(root)
