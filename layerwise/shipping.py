@@ -5,7 +5,9 @@ playbooks/bench.yml) takes it from here. The zipapp holds the collection's modul
 layerwise_facts and layerwise_checks and a ``__main__`` that runs the reader with ``--params JSON``;
 the bootstrap base85-decodes (6% shorter than base64, and no quote or backslash in
 its alphabet) and unpacks it into a temporary file, runs it from there
-(zipimport) and removes the file. The archive's files are stored, and the whole archive packed
+(zipimport) and removes the file. The sources go in without their comments and docstrings
+(``bare``: the same code on the same lines, so a traceback on a host names the line of the
+source here). The archive's files are stored, and the whole archive packed
 with xz (lzma, in every CPython's standard library on the hosts we know): across files it
 packs a quarter smaller than deflate file by file, which keeps the one argument far under
 Linux's 128 KiB cap on a single argv string (MAX_ARG_STRLEN).
@@ -16,10 +18,12 @@ Linux's 128 KiB cap on a single argv string (MAX_ARG_STRLEN).
 
 from __future__ import annotations
 
+import ast
 import base64
 import io
 import lzma
 import sys
+import tokenize
 import zipfile
 from pathlib import Path
 
@@ -54,6 +58,33 @@ finally:
 """
 
 
+def bare(source: str) -> str:
+    """``source`` without comments and docstrings, each line where it was: a docstring becomes
+    ``""`` on its first line and empty lines after, a comment is cut from the line."""
+    lines = source.splitlines(keepends=True)
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT:
+            row, column = token.start
+            lines[row - 1] = lines[row - 1][:column].rstrip() + "\n"
+    for node in ast.walk(ast.parse(source)):
+        body = getattr(node, "body", None)
+        if not (
+            isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            continue
+        doc = body[0]
+        first, last = doc.lineno - 1, (doc.end_lineno or doc.lineno) - 1
+        indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
+        lines[first] = f'{indent}""\n'
+        for row in range(first + 1, last + 1):
+            lines[row] = "\n"
+    return "".join(lines)
+
+
 def zipapp(root: Path = MODULE_UTILS) -> bytes:
     """The zipapp's bytes: the reader's and the judge's packages and a ``__main__``."""
     buffer = io.BytesIO()
@@ -62,7 +93,7 @@ def zipapp(root: Path = MODULE_UTILS) -> bytes:
         for package in PACKAGES:
             for path in sorted((root / package).glob("*.py")):
                 info = zipfile.ZipInfo(f"{package}/{path.name}", _EPOCH)
-                archive.writestr(info, path.read_bytes())
+                archive.writestr(info, bare(path.read_text(encoding="utf-8")))
     return buffer.getvalue()
 
 
