@@ -57,6 +57,13 @@ def test_an_unreferenced_layer_dir_is_a_candidate_with_its_link() -> None:
     ]
 
 
+def test_a_layer_dir_without_a_link_file_is_a_candidate_with_no_link() -> None:
+    snap = with_orphan()
+    snap["overlay2"]["layers"][ORPHAN]["link"] = None
+    assert candidates.store_of(snap) == "overlay2"
+    assert [(c["name"], c["link"]) for c in candidates.orphans(snap)] == [(ORPHAN, "")]
+
+
 def test_build_cache_is_not_a_candidate() -> None:
     snap = with_orphan()
     snap["overlay2"]["buildkit"] = True
@@ -113,11 +120,46 @@ def test_containerd_orphans_are_dirs_no_snapshot_of_any_namespace_names(
     assert not {c["name"] for c in candidates.orphans(snap)} & set(section["other_ids"])
 
 
-def test_an_unreadable_containerd_store_is_refused(section: dict[str, Any]) -> None:
+def test_containerd_orphans_are_listed_numbers_first_in_numeric_order(
+    section: dict[str, Any],
+) -> None:
     snap = store.healthy(section)
+    for name in ("new-2", "4096", "512", "new-1", "65536"):
+        snap["containerd"]["dirs"][name] = {"fs": True, "work": True}
+    assert candidates.store_of(snap) == "containerd"
+    names = [c["name"] for c in candidates.orphans(snap)]
+    assert names == ["512", "4096", "65536", "new-1", "new-2"]
+
+
+def unread_containerd(snap: Snapshot) -> None:
+    del snap["containerd"]
+
+
+def unreadable_metadata(snap: Snapshot) -> None:
     snap["containerd"]["error"] = "metadata.db: not a bbolt database"
-    with pytest.raises(candidates.Refused, match=r"^the containerd store cannot be read: metadata"):
+
+
+@pytest.mark.parametrize(
+    ("breakage", "reason"),
+    [
+        (
+            unread_containerd,
+            "the containerd store was not read (overlay2_facts with layers: false)",
+        ),
+        (
+            unreadable_metadata,
+            "the containerd store cannot be read: metadata.db: not a bbolt database",
+        ),
+    ],
+)
+def test_an_unreadable_containerd_store_is_refused(
+    section: dict[str, Any], breakage: Any, reason: str
+) -> None:
+    snap = store.healthy(section)
+    breakage(snap)
+    with pytest.raises(candidates.Refused) as refused:
         candidates.orphans(snap)
+    assert str(refused.value) == reason
 
 
 # ---- the proof, on real files ------------------------------------------------------------------

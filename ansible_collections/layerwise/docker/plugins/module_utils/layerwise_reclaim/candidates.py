@@ -7,6 +7,7 @@ checks' CannotCheck, with its reason), never an empty list.
 
 from __future__ import annotations
 
+import math
 import os
 
 from ..layerwise_checks import overlay2, snapshot
@@ -57,8 +58,8 @@ def containerd_orphans(snap: Snapshot) -> list[Candidate]:
     if found.get("error"):
         raise Refused(f"the containerd store cannot be read: {found['error']}")
     base = os.path.join(found["snapshots_dir"], "snapshots")
-    ids = {entry["id"] for entry in found.get("snapshots", {}).values()}
-    ids.update(found.get("other_ids", []))
+    ids = {entry["id"] for entry in found["snapshots"].values()}
+    ids.update(found["other_ids"])
     return [
         {
             "store": "containerd",
@@ -67,12 +68,12 @@ def containerd_orphans(snap: Snapshot) -> list[Candidate]:
             "home": found["snapshots_dir"],
             "link": "",
         }
-        for name in sorted(set(found.get("dirs", {})) - ids, key=_numbers_first)
+        for name in sorted(set(found["dirs"]) - ids, key=_numbers_first)
     ]
 
 
-def _numbers_first(name: str) -> tuple[int, int, str]:
-    return (0, int(name), "") if name.isdigit() else (1, 0, name)
+def _numbers_first(name: str) -> tuple[float, str]:
+    return (int(name), name) if name.isdigit() else (math.inf, name)
 
 
 def orphans(snap: Snapshot) -> list[Candidate]:
