@@ -5,9 +5,12 @@ record on the host, a run that re-proves before removing, and the report lines."
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
+import socketserver
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -578,9 +581,55 @@ def test_a_listing_says_how_to_remove() -> None:
     ]
 
 
+def test_an_empty_run_is_one_headline() -> None:
+    assert report.reclaim_report({}) == [
+        "?: 0 dirs nothing names; 0 proven unused (0 B), 0 kept because something uses them"
+    ]
+
+
+def test_what_a_run_leaves_out_is_shown_as_nothing() -> None:
+    until = {"until": ["86400s"]}
+    done = {
+        "store": "overlay2",
+        "applied": True,
+        "would_remove": [{"path": "/d/w", "bytes": 2048}],
+        "kept": [{"path": "/d/k", "bytes": 1024}],
+        "not_removed": [{"path": "/d/n"}],
+        "prunes": [
+            {"what": "images", "filters": until, "applied": True},
+            {"what": "images", "filters": until, "applied": False},
+        ],
+        "deleted_but_open": [{"path": "/x.log", "bytes": 10, "pid": 1, "command": "init"}],
+    }
+    assert report.reclaim_report(done) == [
+        "overlay2: 0 dirs nothing names; 1 proven unused (2.0 KiB), 1 kept because something "
+        "uses them",
+        "would remove /d/w (2.0 KiB)",
+        "kept /d/k (1.0 KiB): ",
+        "NOT REMOVED /d/n: ",
+        "freed 0 B; nothing to record",
+        "docker pruned dangling images older than 86400s: 0 deleted, 0 B freed",
+        "would prune 0 dangling images older than 86400s (at most ?: sizes count shared layers)",
+        "deleted but open: /x.log (10 B) held by process 1 (init): the space returns when that "
+        "process closes it or stops; reclaim never signals a process",
+    ]
+
+
+def test_the_filter_is_named_docker_reclaim_report() -> None:
+    assert report.FilterModule().filters() == {"docker_reclaim_report": report.reclaim_report}
+
+
 @pytest.mark.parametrize(
     ("size", "shown"),
-    [(None, "?"), (0, "0 B"), (1023, "1023 B"), (1024, "1.0 KiB"), (5 << 40, "5.0 TiB")],
+    [
+        (None, "?"),
+        (0, "0 B"),
+        (1023, "1023 B"),
+        (1024, "1.0 KiB"),
+        (1 << 20, "1.0 MiB"),
+        (5 << 40, "5.0 TiB"),
+        (5 << 50, "5120.0 TiB"),
+    ],
 )
 def test_human_sizes(size: int | None, shown: str) -> None:
     assert report.human(size) == shown
@@ -649,6 +698,76 @@ def test_a_listed_image_prune_names_the_old_dangling_images_only() -> None:
     assert found["at_most_bytes"] == 300
     assert found["applied"] is False
     assert [method for method, _path in engine.asked] == ["GET"]
+
+
+def test_dangling_images_are_those_created_until_seconds_ago_or_before() -> None:
+    listed = [
+        {"Id": "sha256:edge", "Size": 300, "Created": 900},
+        {"Id": "sha256:new", "Size": 700, "Created": 901},
+        {},
+    ]
+    engine = FakeEngine({"/images/json": listed})
+    found = prune.dangling_images(engine, 100, now=1000.0)  # type: ignore[arg-type]
+    assert found == [{"id": "sha256:edge", "bytes": 300}, {"id": "", "bytes": 0}]
+    assert engine.asked == [
+        ("GET", "/images/json?filters=%7B%22dangling%22%3A%20%5B%22true%22%5D%7D")
+    ]
+    unknown_age = FakeEngine({"/images/json": [{"Id": "sha256:x"}]})
+    assert prune.dangling_images(unknown_age, 100, now=100.5) == [  # type: ignore[arg-type]
+        {"id": "sha256:x", "bytes": 0}
+    ]
+
+
+def test_a_prune_docker_answers_without_sizes_freed_nothing() -> None:
+    engine = FakeEngine({"/images/prune": None})
+    done = prune.prune(engine, "images", 60, apply=True)  # type: ignore[arg-type]
+    assert (done["freed_bytes"], done["deleted"]) == (0, 0)
+
+
+class Engine(http.server.BaseHTTPRequestHandler):
+    """The Engine API's prune endpoints on a real socket: each request asked, one answer."""
+
+    def do_POST(self) -> None:
+        self.server.asked.append(("POST", self.path))  # type: ignore[attr-defined]
+        body = json.dumps({"ImagesDeleted": [{"Deleted": "sha256:1"}], "SpaceReclaimed": 7})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def engine_socket(tmp_path: Path) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    """An HTTP server on a unix socket under tmp_path, as dockerd's: its docker_host and
+    what it was asked."""
+    sock = tmp_path / "e.sock"
+    server = socketserver.UnixStreamServer(str(sock), Engine)
+    server.asked = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"unix://{sock}", server.asked  # type: ignore[attr-defined]
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_an_applied_prune_posts_to_the_engine(
+    engine_socket: tuple[str, list[tuple[str, str]]],
+) -> None:
+    docker_host, asked = engine_socket
+    done = prune.prune(prune.EngineAPI(docker_host), "images", 60, apply=True)
+    assert done == {
+        "what": "images",
+        "filters": {"dangling": ["true"], "until": ["60s"]},
+        "applied": True,
+        "freed_bytes": 7,
+        "deleted": 1,
+    }
+    assert asked == [("POST", prune.query("images", 60))]
 
 
 def test_the_build_cache_prune_cannot_be_sized_before_and_is_sized_after() -> None:

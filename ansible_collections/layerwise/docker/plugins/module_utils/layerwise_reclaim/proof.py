@@ -56,14 +56,14 @@ def record_names(candidate: dict[str, str]) -> tuple[set[str], dict[str, str]]:
 
 def lower_users(candidate: dict[str, str]) -> list[str]:
     """The overlay2 layer dirs whose ``lower`` file names the candidate's ``l/`` link."""
-    link = candidate.get("link", "")
+    link = candidate["link"]
     if candidate["store"] != "overlay2" or not link:
         return []
     wanted = f"l/{link}"
     found = []
     with os.scandir(candidate["home"]) as entries:
         for entry in entries:
-            if entry.name in ("l", candidate["name"]):
+            if entry.name == candidate["name"]:  # l/, with no lower file, is skipped below
                 continue
             try:
                 with open(os.path.join(entry.path, "lower"), encoding="utf-8") as handle:
@@ -78,7 +78,7 @@ def lower_users(candidate: dict[str, str]) -> list[str]:
 def _uses_path(value: str, candidate: dict[str, str]) -> bool:
     """Whether a mount's path (absolute, or relative to the store's dir as overlay options
     are when long) is the candidate, lies in it, or is its ``l/`` link."""
-    path, name, link = candidate["path"], candidate["name"], candidate.get("link", "")
+    path, name, link = candidate["path"], candidate["name"], candidate["link"]
     if value == path or value.startswith(path + "/"):
         return True
     parts = components(value)
@@ -102,7 +102,7 @@ def mount_users(candidate: dict[str, str], mountinfo: list[dict[str, Any]]) -> l
             if any(d and _uses_path(d, candidate) for d in dirs):
                 users.append(f"the overlay mount at {point} uses it")
                 continue
-        if candidate["name"] in components(mount.get("root", "")):
+        if candidate["name"] in components(mount["root"]):
             users.append(f"{point} is a bind mount of {mount['root']}")
     return users
 
@@ -191,7 +191,7 @@ def prove(
         reasons.append(f"cannot read the layers' lower files: {exc.strerror or exc}")
     else:
         reasons.extend(f"layer {c}'s lower chain has l/{candidate['link']}" for c in children)
-        if candidate["store"] == "overlay2" and candidate.get("link"):
+        if candidate["store"] == "overlay2" and candidate["link"]:
             evidence.append(f"no layer's lower chain names l/{candidate['link']}")
         elif candidate["store"] == "overlay2":
             evidence.append("it has no link file: no lower chain can name it")
