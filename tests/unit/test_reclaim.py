@@ -233,6 +233,49 @@ def test_a_dir_the_layer_database_names_now_is_kept(
     ]
 
 
+def test_layer_database_entries_that_name_nothing_are_not_names(home: Path) -> None:
+    layerdb = home.parent / "image/overlay2/layerdb"
+    (layerdb / "sha256" / ("d" * 64)).mkdir()  # no cache-id
+    (layerdb / "tmp" / "write-set-1").mkdir(parents=True)
+    (layerdb / "tmp" / "write-set-1" / "cache-id").write_text("")
+    (layerdb / "mounts" / ("9" * 64)).mkdir(parents=True)
+    (layerdb / "mounts" / ("9" * 64) / "mount-id").write_text("m" * 64)  # no init-id
+    assert proof.record_names(candidate(home)) == (
+        {"a" * 64, "m" * 64},
+        {
+            "a" * 64: f"layerdb/sha256/{'c' * 64}/cache-id",
+            "m" * 64: f"layerdb/mounts/{'9' * 64}/mount-id",
+        },
+    )
+    assert proof.prove(candidate(home), grace=0)["evidence"][0] == (
+        "the store's record names 2 layer dirs, not this one"
+    )
+
+
+def test_every_layer_whose_lower_chain_names_the_link_is_listed(home: Path) -> None:
+    users = [f"{n:02d}" + "b" * 62 for n in range(12)]
+    for name in users:
+        (home / name).mkdir()
+        (home / name / "lower").write_text(f"l/{LINK}:l/IMAGEAAAAAAAAAAAAAAAAAAAAA\n")
+        (home / (name[:2] + "x" * 62)).mkdir()  # a layer dir with no lower file
+    (home / ORPHAN / "lower").write_text(f"l/{LINK}")  # its own never counts
+    assert proof.lower_users(candidate(home)) == users
+
+
+def test_a_dir_without_a_link_has_no_lower_chain_to_read(tmp_path: Path) -> None:
+    missing = {"store": "overlay2", "name": ORPHAN, "path": "", "home": str(tmp_path / "no")}
+    assert proof.lower_users({**missing, "link": ""}) == []
+    with pytest.raises(FileNotFoundError):
+        proof.lower_users({**missing, "link": LINK})
+
+
+def test_lower_files_that_cannot_be_read_are_a_reason(home: Path) -> None:
+    item = {**candidate(home), "home": str(home / "gone")}
+    assert proof.prove(item, grace=0)["reasons"] == [
+        "cannot read the layers' lower files: No such file or directory"
+    ]
+
+
 def test_a_dir_whose_link_a_lower_chain_names_is_kept(home: Path) -> None:
     (home / ("b" * 64)).mkdir()
     (home / ("b" * 64) / "lower").write_text(f"l/IMAGEAAAAAAAAAAAAAAAAAAAAA:l/{LINK}")
@@ -276,6 +319,74 @@ def test_a_process_living_in_the_dir_is_found(home: Path) -> None:
         proc.wait()
 
 
+# pids above the kernel's largest pid_max (2^22): no process has them, their command is "?"
+NO_PIDS = ("4194305", "4194306", "10000000")
+
+
+@pytest.fixture
+def proc(tmp_path: Path, home: Path) -> Path:
+    """A /proc tree under tmp_path: no mounts; a process living in the orphan (root), one
+    running a deleted file of it (exe), one holding its file open (fd), one next to it."""
+    root = tmp_path / "proc"
+    (root / "self").mkdir(parents=True)
+    (root / "self" / "mountinfo").write_text("")
+    data = home / ORPHAN / "diff" / "data"
+    for pid in NO_PIDS:
+        (root / pid / "fd").mkdir(parents=True)
+    (root / "10000000" / "root").symlink_to(home / ORPHAN / "diff")  # no cwd: readlink fails
+    (root / "4194305" / "exe").symlink_to(f"{data} (deleted)")
+    (root / "4194306" / "cwd").symlink_to(home)
+    (root / "4194306" / "fd" / "3").symlink_to(data)
+    (root / "4194307" / "fd").mkdir(parents=True)
+    (root / "4194307" / "cwd").symlink_to(f"{home / ORPHAN}x")
+    return root
+
+
+def test_each_process_a_proc_tree_shows_in_the_dir_is_named_in_pid_order(
+    home: Path, proc: Path
+) -> None:
+    data, diff = home / ORPHAN / "diff" / "data", home / ORPHAN / "diff"
+    held = [
+        f"process 4194305 (?) holds {data}",
+        f"process 4194306 (?) holds {data}",
+        f"process 10000000 (?) holds {diff}",
+    ]
+    assert proof.process_users(str(home / ORPHAN), str(proc)) == held
+    assert proof.process_users(f"{home / ORPHAN}/", str(proc)) == held
+    found = proof.prove(candidate(home), grace=0, proc=str(proc))
+    assert found["reasons"] == held
+    assert found["evidence"][2] == "none of the 0 mounts uses it"
+
+
+def test_mounts_that_cannot_be_read_are_a_reason(home: Path, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    assert proof.prove(candidate(home), grace=0, proc=str(tmp_path / "empty"))["reasons"] == [
+        "cannot read the mounts: No such file or directory"
+    ]
+
+
+@pytest.mark.skipif(
+    os.lstat("/dev").st_dev == os.lstat("/dev/shm").st_dev, reason="/dev/shm is not a mount"
+)
+def test_a_filesystem_mounted_inside_keeps_a_dir_the_mounts_do_not_show(
+    tmp_path: Path, proc: Path
+) -> None:
+    item = {"store": "overlay2", "name": "dev", "path": "/dev", "home": str(tmp_path), "link": ""}
+    found = proof.prove(item, grace=0, now=time.time() + 10**6, proc=str(proc))
+    assert found["reasons"] == ["a filesystem is mounted inside it"]
+    assert proof.measure("/dev")["crosses_mount"] is True
+
+
+def test_a_change_exactly_the_grace_period_ago_is_outside_it(home: Path) -> None:
+    newest = proof.measure(str(home / ORPHAN))["newest_change"]
+    grace = (newest + 100) - newest
+    found = proof.prove(candidate(home), grace=grace, now=newest + 100)
+    assert found["reasons"] == []
+    assert (
+        found["evidence"][-1] == f"nothing in it changed for {int(grace)} s (grace {int(grace)} s)"
+    )
+
+
 def test_a_dir_changed_within_the_grace_period_is_kept(home: Path) -> None:
     found = proof.prove(candidate(home), grace=3600)
     assert found["reasons"] == [
@@ -289,10 +400,39 @@ def test_a_dir_changed_within_the_grace_period_is_kept(home: Path) -> None:
 
 def test_the_newest_change_anywhere_in_the_tree_counts(home: Path) -> None:
     old = time.time() - 7200
-    for path in (home / ORPHAN, home / ORPHAN / "diff", home / ORPHAN / "link"):
-        os.utime(path, (old, old))
     deep = home / ORPHAN / "diff" / "data"
-    assert proof.measure(str(home / ORPHAN))["newest_change"] >= os.lstat(deep).st_ctime
+    for path in (home / ORPHAN, home / ORPHAN / "link", home / ORPHAN / "diff", deep):
+        os.utime(path, (old, old))  # each one's ctime is now: the deepest, set last, is newest
+    assert proof.measure(str(home / ORPHAN))["newest_change"] == os.lstat(deep).st_ctime
+
+
+def test_a_modification_time_in_the_future_is_the_newest_change(home: Path) -> None:
+    ahead = time.time() + 7200
+    os.utime(home / ORPHAN / "link", (ahead, ahead))  # walked before diff/ and what it holds
+    assert proof.measure(str(home / ORPHAN))["newest_change"] == ahead
+
+
+def test_a_file_is_measured_alone(home: Path) -> None:
+    data = home / ORPHAN / "diff" / "data"
+    info = os.lstat(data)
+    assert proof.measure(str(data)) == {
+        "bytes": info.st_blocks * 512,
+        "files": 1,
+        "newest_change": max(info.st_ctime, info.st_mtime),
+        "crosses_mount": False,
+    }
+
+
+def test_symlinks_are_measured_as_links_not_what_they_lead_to(home: Path) -> None:
+    diff = home / ORPHAN / "diff"
+    (diff / "to-image").symlink_to(home / ("a" * 64))
+    (diff / "to-data").symlink_to(diff / "data")
+    (home / ("a" * 64) / "diff" / "big").write_bytes(os.urandom(65536))
+    walked = [home / ORPHAN, home / ORPHAN / "link", diff, diff / "data"]
+    walked += [diff / "to-image", diff / "to-data"]
+    measured = proof.measure(str(home / ORPHAN))
+    assert measured["files"] == 6
+    assert measured["bytes"] == sum(os.lstat(p).st_blocks * 512 for p in walked)
 
 
 def test_a_vanished_dir_cannot_be_proven(home: Path) -> None:
@@ -302,11 +442,15 @@ def test_a_vanished_dir_cannot_be_proven(home: Path) -> None:
 
 
 def test_hard_links_are_counted_once(home: Path) -> None:
-    data = home / ORPHAN / "diff" / "data"
-    os.link(data, home / ORPHAN / "diff" / "again")
+    diff = home / ORPHAN / "diff"
+    for n in range(8):
+        os.link(diff / "data", diff / f"again-{n}")
+        (diff / f"small-{n}").write_bytes(b"x" * 5000)
     measured = proof.measure(str(home / ORPHAN))
-    assert measured["files"] == 4
-    assert measured["bytes"] < 2 * 65536
+    walked = [home / ORPHAN, home / ORPHAN / "link", diff, diff / "data"]
+    walked += [diff / f"small-{n}" for n in range(8)]
+    assert measured["files"] == 12
+    assert measured["bytes"] == sum(os.lstat(p).st_blocks * 512 for p in walked)
     assert measured["crosses_mount"] is False
 
 
@@ -378,10 +522,24 @@ def test_each_kind_of_mount_that_uses_a_dir_is_named(
     assert proof.mount_users(item, mountinfo(line)) == [used]
 
 
+def test_every_mount_that_uses_a_dir_is_named() -> None:
+    lines = [
+        f"1 2 8:1 / {HOME}/{ORPHAN}/merged rw - overlay overlay rw,lowerdir=/x",
+        overlay("/m", f"lowerdir=l/{LINK}/sub,upperdir=/u/diff,workdir=/u/work"),
+        f"1 2 8:1 /docker/overlay2/{ORPHAN}/diff /srv/peek rw - xfs /dev/loop0 rw",
+    ]
+    assert proof.mount_users({**OVERLAY2, "link": LINK}, mountinfo(*lines)) == [
+        f"{HOME}/{ORPHAN}/merged is mounted inside it",
+        "the overlay mount at /m uses it",
+        f"/srv/peek is a bind mount of /docker/overlay2/{ORPHAN}/diff",
+    ]
+
+
 @pytest.mark.parametrize(
     ("item", "line"),
     [
         ({**OVERLAY2, "link": LINK}, overlay("/m", f"lowerdir={HOME}/l/OTHER,upperdir=/u")),
+        ({**OVERLAY2, "link": ""}, overlay("/m", f"lowerdir=/{ORPHAN}/diff,upperdir=/u")),
         ({**CTD, "link": ""}, overlay("/r", f"lowerdir={SNAP}/snapshots/112/fs,upperdir=/u")),
         ({**CTD, "link": ""}, overlay("/r", "lowerdir=112/fs:2/fs,upperdir=/u,workdir=/w")),
         ({**CTD, "link": ""}, f"1 2 8:1 / {SNAP}/snapshots/123 rw - xfs /dev/loop0 rw"),
@@ -408,8 +566,10 @@ def test_a_containerd_snapshot_id_in_metadata_db_is_kept(tmp_path: Path) -> None
     }
     found = proof.prove(item, grace=0)
     assert found["reasons"] == []
-    assert found["evidence"][0].startswith("the store's record names ")
     names, _where = proof.record_names(item)
+    assert found["evidence"][0] == (
+        f"the store's record names {len(names)} snapshot ids, not this one"
+    )
     assert {"1", "2", "3"} <= names
     assert "999" not in names
     assert proof.prove({**item, "name": "3", "path": str(snapshotter / "snapshots/3")}, 0)[
