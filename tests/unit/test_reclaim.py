@@ -339,6 +339,8 @@ def proc(tmp_path: Path, home: Path) -> Path:
     (root / "4194306" / "fd" / "3").symlink_to(data)
     (root / "4194307" / "fd").mkdir(parents=True)
     (root / "4194307" / "cwd").symlink_to(f"{home / ORPHAN}x")
+    (root / "4194308").mkdir()  # no fd dir, as a kernel thread's
+    (root / "4194308" / "cwd").symlink_to("/")
     return root
 
 
@@ -356,6 +358,17 @@ def test_each_process_a_proc_tree_shows_in_the_dir_is_named_in_pid_order(
     found = proof.prove(candidate(home), grace=0, proc=str(proc))
     assert found["reasons"] == held
     assert found["evidence"][2] == "none of the 0 mounts uses it"
+
+
+def test_a_dir_whose_name_ends_in_x_is_matched_as_a_whole(tmp_path: Path, proc: Path) -> None:
+    (tmp_path / "boX" / "sub").mkdir(parents=True)
+    (proc / "4194309" / "fd").mkdir(parents=True)
+    (proc / "4194309" / "cwd").symlink_to(tmp_path / "boX" / "sub")
+    (proc / "4194310" / "fd").mkdir(parents=True)
+    (proc / "4194310" / "cwd").symlink_to(tmp_path / "bo" / "sub")
+    assert proof.process_users(str(tmp_path / "boX"), str(proc)) == [
+        f"process 4194309 (?) holds {tmp_path / 'boX' / 'sub'}"
+    ]
 
 
 def test_mounts_that_cannot_be_read_are_a_reason(home: Path, tmp_path: Path) -> None:
@@ -403,6 +416,8 @@ def test_the_newest_change_anywhere_in_the_tree_counts(home: Path) -> None:
     deep = home / ORPHAN / "diff" / "data"
     for path in (home / ORPHAN, home / ORPHAN / "link", home / ORPHAN / "diff", deep):
         os.utime(path, (old, old))  # each one's ctime is now: the deepest, set last, is newest
+    while os.lstat(deep).st_ctime <= os.lstat(home / ORPHAN).st_ctime:  # a coarse clock
+        os.utime(deep, (old, old))
     assert proof.measure(str(home / ORPHAN))["newest_change"] == os.lstat(deep).st_ctime
 
 
