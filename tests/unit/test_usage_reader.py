@@ -565,11 +565,15 @@ def held(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def holder(held: Path) -> Iterator[subprocess.Popen[str]]:
     """A process holding open files it deleted: dockerX/big.log (100000 bytes, twice),
     dockerX/sub/small.log (10), dockerX-other/out.log (20000, beside the root whose name it
-    begins with); and dockerX/kept.log and "dockerX/kept (deleted)", not deleted."""
+    begins with); and dockerX/kept.log and "dockerX/kept (deleted)", not deleted.
+
+    None of its standard streams is inherited: pytest's fd capture (mutmut runs it so) makes
+    stderr a deleted file in /tmp, on tmp_path's device, which the overlay test would find."""
     with subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(held / HELD), str(held / OTHER)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     ) as proc:
         try:
