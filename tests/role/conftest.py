@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
@@ -101,3 +102,23 @@ def start_role(
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=60)
+
+
+@contextmanager
+def daemon_json_key(host: Any, key: str, value: Any) -> Iterator[None]:
+    """daemon.json with ``key`` set to ``value`` (Docker not restarted), for a refusal to read;
+    the file is put back as it was, whatever the test did."""
+    path = "/etc/docker/daemon.json"
+    host.check_output("cp -p %s %s.layerwise-test", path, path)
+    try:
+        host.check_output(
+            "python3 -c %s %s %s %s",
+            "import json,sys; p,k,v=sys.argv[1:]; d=json.load(open(p)); d[k]=json.loads(v); "
+            "json.dump(d, open(p, 'w'))",
+            path,
+            key,
+            json.dumps(value),
+        )
+        yield
+    finally:
+        host.check_output("mv %s.layerwise-test %s", path, path)

@@ -16,7 +16,7 @@ import pytest
 
 from tests.waiting import wait_for
 
-from .conftest import RunRole
+from .conftest import RunRole, daemon_json_key
 from .test_faults import a_local_image, restart_docker
 
 pytestmark = pytest.mark.role
@@ -103,15 +103,8 @@ def test_log_rotation_reaches_new_containers_and_names_the_old_ones(
 @pytest.fixture
 def journald_in_daemon_json(host: Any) -> Iterator[None]:
     """daemon.json asks for the journald log driver (Docker not restarted); put back after."""
-    host.check_output("cp -p %s %s", DAEMON_JSON, KEPT)
-    host.check_output(
-        "python3 -c %s %s",
-        "import json,sys; p=sys.argv[1]; d=json.load(open(p)); d['log-driver']='journald'; "
-        "json.dump(d, open(p, 'w'))",
-        DAEMON_JSON,
-    )
-    yield
-    host.check_output("mv %s %s", KEPT, DAEMON_JSON)
+    with daemon_json_key(host, "log-driver", "journald"):
+        yield
 
 
 @pytest.mark.usefixtures("journald_in_daemon_json")

@@ -15,7 +15,7 @@ import pytest
 
 from tests.waiting import wait_for
 
-from .conftest import RunRole
+from .conftest import RunRole, daemon_json_key
 from .test_faults import RESTART_WAIT_S, Facts, judge, layer_store_findings, running_containers
 
 pytestmark = pytest.mark.role
@@ -253,16 +253,8 @@ def test_switching_the_image_store_with_images_present_is_refused(
 @pytest.fixture
 def userns_in_daemon_json(host: Any) -> Iterator[None]:
     """daemon.json asks for userns-remap (Docker not restarted); the file is put back."""
-    path = "/etc/docker/daemon.json"
-    host.check_output("cp -p %s %s.layerwise-test", path, path)
-    host.check_output(
-        "python3 -c %s %s",
-        "import json,sys; p=sys.argv[1]; d=json.load(open(p)); d['userns-remap']='default'; "
-        "json.dump(d, open(p, 'w'))",
-        path,
-    )
-    yield
-    host.check_output("mv %s.layerwise-test %s", path, path)
+    with daemon_json_key(host, "userns-remap", "default"):
+        yield
 
 
 @pytest.mark.usefixtures("userns_in_daemon_json")
