@@ -284,6 +284,11 @@ def test_log_opts_are_strings_as_dockerd_reads_them(
 def test_log_opts_dockerd_would_refuse_are_refused(size: str, files: int, message: str) -> None:
     with pytest.raises(ValueError, match=f"^{message}$"):
         filters.log_opts(size, files)
+    assert filters.log_opts_problem(size, files) == message
+
+
+def test_log_opts_dockerd_takes_have_no_problem() -> None:
+    assert filters.log_opts_problem("50m", 3) == filters.log_opts_problem("", 0) == ""
 
 
 def container(name: str, driver: str, running: bool = True, **options: str) -> dict[str, object]:

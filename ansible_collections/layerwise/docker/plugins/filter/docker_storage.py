@@ -129,6 +129,16 @@ def log_opts(max_size: str, max_file: int | str = 0) -> dict[str, str]:
     return {"max-size": size, **({"max-file": str(files)} if files else {})}
 
 
+def log_opts_problem(max_size: str, max_file: int | str = 0) -> str:
+    """Why log_opts refuses these values, "" when it takes them (validate.yml's check: one
+    reading of the size form)."""
+    try:
+        log_opts(max_size, max_file)
+    except ValueError as exc:
+        return str(exc)
+    return ""
+
+
 def new_log_driver(snap: dict[str, Any]) -> str:
     """The log driver of containers created from now on: daemon.json's log-driver, else the
     running engine's, else dockerd's default (json-file)."""
@@ -237,5 +247,6 @@ class FilterModule:
             "docker_storage_policy": role_policy,
             "docker_storage_hiding_switches": hiding_switches,
             "docker_storage_log_opts": log_opts,
+            "docker_storage_log_opts_problem": log_opts_problem,
             "docker_storage_log_holdouts": log_holdouts,
         }
